@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's config schema. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses `env` with one zod schema whose keys are the variable names. Every problem names its
+ * variable, so a bad deployment stops at start with e.g. `AI_PIPELINE_PORT: expected a port`.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    return value === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got "${value}")`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** For `main()`: prints the problems and exits non-zero instead of starting half-configured. */
+export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Reusable env field types: env values are strings, these turn them into checked values. */
+export const env = {
+  port: (fallback: number) =>
+    z.coerce.number().int('expected a port').min(0, 'expected a port (0–65535)').max(65535, 'expected a port (0–65535)').default(fallback),
+  positiveInt: (fallback: number) => z.coerce.number().int('expected an integer').positive('expected a positive integer').default(fallback),
+  flag: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  url: () => z.url({ message: 'expected a URL such as http://host:port' }),
+  host: (fallback: string) => z.string().min(1).default(fallback),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
