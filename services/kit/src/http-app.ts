@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, codeForStatus, errorEnvelope, isAppError } from './errors';
@@ -40,7 +40,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -49,6 +49,8 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     return503OnClosing: true,
   });
   let draining = false;
+  // Every API speaks JSON only: other bodies are refused with 415 rather than parsed as text.
+  app.removeContentTypeParser('text/plain');
 
   app.decorateRequest('traceId', '');
   app.decorateRequest('tool', undefined);
@@ -68,6 +70,9 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   // The header goes on every answer, the error envelope's included, with the final trace id.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header(TRACE_ID_HEADER, request.traceId);
+    // While draining, the socket of each finished request is closed, or a keep-alive client
+    // would hold it open and close() would wait for the keep-alive timeout.
+    if (draining) reply.header('connection', 'close');
     return payload;
   });
 

@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -15,7 +15,7 @@ export interface MetricsAppOptions {
 
 /** The scrape port (`/metrics` in Prometheus text format), kept apart from the API port. */
 export function createMetricsApp(opts: MetricsAppOptions): FastifyInstance {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
   app.get('/metrics', async (_request, reply) => {
     const body = await opts.registry.metrics();
     return reply.header('content-type', opts.registry.contentType).send(body);

@@ -3,6 +3,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 /** Latency buckets in seconds, dense below 100 ms where the echo path lives. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export interface HttpMetrics {
   registry: Registry;
   httpRequestsTotal: Counter<'method' | 'route' | 'status'>;
@@ -16,7 +18,13 @@ export interface HttpMetrics {
 export function createMetrics(opts: { service: string; defaultMetrics?: boolean }): HttpMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service: opts.service });
-  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (opts.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client exports these gauges with a `_total` suffix, which `promtool check metrics`
+    // rejects (only counters end in _total). The same numbers stay available per type in
+    // nodejs_active_handles / nodejs_active_requests / nodejs_active_resources.
+    for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const httpRequestsTotal = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status code',

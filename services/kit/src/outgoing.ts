@@ -1,13 +1,11 @@
-import { context, propagation } from '@opentelemetry/api';
 import { TRACE_ID_HEADER } from './trace-id';
 
 /**
- * Headers for a call to another service: our trace id, plus the W3C trace context of the
- * active span (`traceparent`, `tracestate`), so the callee continues the same trace even when
- * the client library is not instrumented.
+ * Headers for a call to another service: our trace id. The W3C trace context (`traceparent`)
+ * is added to the same call by the http/undici instrumentation that `startTracing` installs
+ * (each service loads it with `--require ./dist/instrument.js`); injecting it here as well
+ * would send the header twice.
  */
 export function outgoingTraceHeaders(traceId: string): Record<string, string> {
-  const headers: Record<string, string> = { [TRACE_ID_HEADER]: traceId };
-  propagation.inject(context.active(), headers);
-  return headers;
+  return { [TRACE_ID_HEADER]: traceId };
 }

@@ -1,0 +1,43 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTracing } from '../src/tracing';
+import type { Tracing } from '../src/tracing';
+import { outgoingTraceHeaders } from '../src/outgoing';
+
+describe('tracing', () => {
+  const exporter = new InMemorySpanExporter();
+  let tracing: Tracing;
+  beforeAll(() => {
+    tracing = startTracing({ serviceName: 'kit-test', env: {}, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  });
+  afterAll(() => tracing.shutdown());
+
+  it('does not export anywhere without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    expect(tracing.exporting).toBe(false);
+  });
+
+  it('sends exactly one traceparent, the client span of the active trace, with X-Trace-Id', async () => {
+    const seen: Array<string | undefined> = [];
+    const seenTraceIds: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.traceparent as string | undefined);
+      seenTraceIds.push(req.headers['x-trace-id'] as string | undefined);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const span = trace.getTracer('test').startSpan('caller');
+    await context.with(trace.setSpan(context.active(), span), async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: outgoingTraceHeaders('t-1') });
+      await res.text();
+    });
+    span.end();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(new RegExp(`^00-${span.spanContext().traceId}-[0-9a-f]{16}-01$`));
+    expect(seenTraceIds).toEqual(['t-1']);
+    expect(exporter.getFinishedSpans().some((s) => s.name === 'caller')).toBe(true);
+  });
+});
