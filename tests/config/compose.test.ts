@@ -1,0 +1,214 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ComposeFile, ComposeService } from './compose-config';
+import { COMPOSE_FILE, containerPort, loadRawCompose, loadResolvedCompose, mount, publishedPort } from './compose-config';
+import { REPO_ROOT, runTool } from './run-tool';
+
+const COMPOSE = { debianPackage: 'docker-compose' };
+
+/** DESIGN.md "Ports and names": what each service listens on inside the compose network. */
+const CONTAINER_PORTS: Record<string, number[]> = {
+  kong: [3000, 8100],
+  'automation-service': [3003, 9091],
+  'automation-service-canary': [3003, 9091],
+  'ai-pipeline': [8001, 9092],
+  redis: [6379],
+  postgres: [5432],
+  prometheus: [9090],
+  grafana: [3200],
+  jaeger: [16686, 4318],
+};
+
+/** The host ports a developer opens, at their defaults. */
+const PUBLISHED: Record<string, number[]> = {
+  kong: [3000, 8100],
+  redis: [6379],
+  postgres: [5432],
+  prometheus: [9090],
+  grafana: [3200],
+  jaeger: [16686],
+};
+
+function listenPorts(service: ComposeService): number[] {
+  return [...(service.ports ?? []).map(containerPort), ...(service.expose ?? []).map(Number)];
+}
+
+function env(service: ComposeService | undefined): Record<string, string | null> {
+  return service?.environment ?? {};
+}
+
+describe('docker-compose.yml', () => {
+  let resolved: ComposeFile;
+
+  beforeAll(async () => {
+    resolved = await loadResolvedCompose();
+  });
+
+  describe('validation by docker-compose', () => {
+    it('passes `docker-compose config -q` without any warning', async () => {
+      const result = await runTool('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], COMPOSE);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    });
+
+    it('is a validator that rejects a misspelt depends_on condition', async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'compose-check-'));
+      try {
+        const file = path.join(dir, 'docker-compose.yml');
+        const bad = 'services:\n  a:\n    image: redis:7\n    depends_on:\n      b:\n        condition: service_healty\n  b:\n    image: redis:7\n';
+        await writeFile(file, bad);
+        const result = await runTool('docker-compose', ['-f', file, 'config', '-q'], { ...COMPOSE, cwd: dir });
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain('service_healty');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('services', () => {
+    it('defines the mesh of DESIGN.md under the names gateway/kong.yml resolves', () => {
+      expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(CONTAINER_PORTS).sort());
+    });
+
+    it('gives every service a healthcheck', () => {
+      const missing = Object.entries(resolved.services)
+        .filter(([, s]) => !s.healthcheck || s.healthcheck.disable === true || !s.healthcheck.test)
+        .map(([name]) => name);
+      expect(missing).toEqual([]);
+    });
+
+    it('waits for every dependency to be healthy, and only on services that exist', () => {
+      for (const [name, service] of Object.entries(resolved.services)) {
+        const deps = service.depends_on ?? {};
+        expect(Array.isArray(deps)).toBe(false);
+        for (const [dep, spec] of Object.entries(deps as Record<string, { condition: string }>)) {
+          expect({ service: name, dep, condition: spec.condition }).toEqual({ service: name, dep, condition: 'service_healthy' });
+          expect(resolved.services[dep]?.healthcheck).toBeDefined();
+        }
+      }
+    });
+
+    it('listens on the ports of DESIGN.md', () => {
+      for (const [name, ports] of Object.entries(CONTAINER_PORTS)) {
+        expect({ name, ports: listenPorts(resolved.services[name]!).sort() }).toEqual({ name, ports: expect.arrayContaining(ports) });
+      }
+    });
+
+    it('publishes only the entry points and tools, on 127.0.0.1 and the default ports', () => {
+      for (const [name, service] of Object.entries(resolved.services)) {
+        const published = (service.ports ?? []).map(publishedPort);
+        expect({ name, published }).toEqual({ name, published: PUBLISHED[name] ?? [] });
+        for (const port of service.ports ?? []) expect(String(port)).toMatch(/^127\.0\.0\.1:/);
+      }
+    });
+  });
+
+  describe('kong', () => {
+    it('runs Kong 3.9 DB-less from the mounted gateway/kong.yml', () => {
+      const kong = resolved.services.kong!;
+      expect(kong.image).toBe('kong:3.9');
+      expect(env(kong)).toMatchObject({
+        KONG_DATABASE: 'off',
+        KONG_DECLARATIVE_CONFIG: '/kong/kong.yml',
+        KONG_PROXY_LISTEN: '0.0.0.0:3000',
+        KONG_STATUS_LISTEN: '0.0.0.0:8100',
+      });
+      const mounts = (kong.volumes ?? []).map(mount);
+      expect(mounts).toContainEqual({ source: path.join(REPO_ROOT, 'gateway/kong.yml'), target: '/kong/kong.yml', readOnly: true });
+    });
+
+    it('is healthy by `kong health` and starts after a healthy automation-service', () => {
+      const kong = resolved.services.kong!;
+      expect(kong.healthcheck?.test).toEqual(['CMD', 'kong', 'health']);
+      expect(kong.depends_on).toMatchObject({ 'automation-service': { condition: 'service_healthy' } });
+    });
+  });
+
+  describe('node services', () => {
+    it('builds each service from its Dockerfile with the repository root as context', () => {
+      const builds = {
+        'automation-service': 'services/automation-service/Dockerfile',
+        'automation-service-canary': 'services/automation-service/Dockerfile',
+        'ai-pipeline': 'services/ai-pipeline/Dockerfile',
+      };
+      for (const [name, dockerfile] of Object.entries(builds)) {
+        expect(resolved.services[name]!.build).toEqual({ context: REPO_ROOT, dockerfile });
+      }
+      expect(resolved.services['automation-service-canary']!.image).toBe(resolved.services['automation-service']!.image);
+    });
+
+    it('wires the automation-service to ai-pipeline, Redis and Jaeger by service name', () => {
+      for (const name of ['automation-service', 'automation-service-canary']) {
+        expect(env(resolved.services[name])).toMatchObject({
+          PORT: '3003',
+          METRICS_PORT: '9091',
+          AI_PIPELINE_URL: 'http://ai-pipeline:8001',
+          REDIS_URL: 'redis://redis:6379',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+        });
+      }
+    });
+
+    it('configures ai-pipeline with the LLM bypass off by default', () => {
+      expect(env(resolved.services['ai-pipeline'])).toMatchObject({
+        PORT: '8001',
+        METRICS_PORT: '9092',
+        FEATURE_BYPASS_LLM: 'false',
+        AI_MODEL: 'gpt-4o-mini',
+      });
+    });
+
+    it('stops them later than their 10s shutdown grace, so in-flight requests drain', () => {
+      for (const name of ['automation-service', 'automation-service-canary', 'ai-pipeline']) {
+        const grace = resolved.services[name]!.stop_grace_period ?? '10s';
+        expect({ name, grace }).toEqual({ name, grace: expect.stringMatching(/^\d+s$/) });
+        expect(Number.parseInt(grace, 10)).toBeGreaterThan(10);
+      }
+    });
+  });
+
+  describe('data stores', () => {
+    it('runs Redis 7 with an AOF fsynced every second, on a volume, probed by PING', () => {
+      const redis = resolved.services.redis!;
+      expect(redis.image).toMatch(/^redis:7(\b|$)/);
+      const command = Array.isArray(redis.command) ? redis.command.join(' ') : String(redis.command);
+      expect(command).toContain('--appendonly yes');
+      expect(command).toContain('--appendfsync everysec');
+      expect((redis.volumes ?? []).map(mount).map((m) => m.target)).toContain('/data');
+      expect(JSON.stringify(redis.healthcheck?.test)).toContain('redis-cli ping');
+    });
+
+    it('runs PostgreSQL 16 on a volume, probed by pg_isready', () => {
+      const postgres = resolved.services.postgres!;
+      expect(postgres.image).toBe('postgres:16');
+      expect((postgres.volumes ?? []).map(mount).map((m) => m.target)).toContain('/var/lib/postgresql/data');
+      expect(JSON.stringify(postgres.healthcheck?.test)).toContain('pg_isready');
+    });
+  });
+
+  describe('secrets', () => {
+    it('takes every password, key and token from the environment, never from the file', () => {
+      const raw = loadRawCompose();
+      const offenders: string[] = [];
+      for (const [name, service] of Object.entries(raw.services)) {
+        for (const [key, value] of Object.entries(service.environment ?? {})) {
+          if (value === null) continue; // passed through from the host
+          const text = String(value);
+          const secretName = /(PASSWORD|SECRET|API_KEY|TOKEN)$/.test(key);
+          if (secretName && !/^\$\{[A-Z0-9_]+(:-[^}]*)?\}$/.test(text)) offenders.push(`${name}.${key}`);
+          // A URL with credentials must take its password from a variable too.
+          const credentials = /:\/\/[^/:@\s]+:([^@\s]+)@/.exec(text);
+          if (credentials && !credentials[1]!.startsWith('${')) offenders.push(`${name}.${key}`);
+        }
+      }
+      expect(offenders).toEqual([]);
+    });
+
+    it('passes the LLM key and endpoint through from the host, with no value in the file', () => {
+      const aiEnv = loadRawCompose().services['ai-pipeline']!.environment ?? {};
+      expect(aiEnv).toHaveProperty('AI_API_KEY', null);
+      expect(aiEnv).toHaveProperty('AI_BASE_URL', null);
+    });
+  });
+});
