@@ -1,0 +1,16 @@
+export { SERVICE_NAME, createApp } from './app';
+export type { AppDeps } from './app';
+export { configSchema } from './config';
+export type { Config } from './config';
+export { createChatClient, parseRetryAfter } from './llm/chat-client';
+export type { ChatClient, ChatClientOptions } from './llm/chat-client';
+export { createPipelineMetrics } from './metrics';
+export type { ErrorType, PipelineMetrics } from './metrics';
+export { createSelector, FALLBACK_TOOL } from './selector/selector';
+export type { Selection, Selector } from './selector/selector';
+export { createDefaultTools } from './tools';
+export { answerEcho, echoTool } from './tools/echo';
+export { createLlmTool } from './tools/llm';
+export { ToolRegistry, defineTool } from './tools/registry';
+export type { JsonValue, Tool, ToolContext, ToolDescription } from './tools/registry';
+export { ClientClosedError, ToolError, isRetryable } from './tools/tool-error';

@@ -1,0 +1,9 @@
+import type { ChatClient } from '../llm/chat-client';
+import { echoTool } from './echo';
+import { createLlmTool } from './llm';
+import { ToolRegistry } from './registry';
+
+/** The tools every ai-pipeline serves. New tools are added here (see README "Adding a tool"). */
+export function createDefaultTools(opts: { chatClient?: ChatClient | undefined }): ToolRegistry {
+  return new ToolRegistry([echoTool, createLlmTool(opts.chatClient)]);
+}

@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig } from '@opsconductor/kit';
+import { configSchema } from '../src/config';
+
+describe('ai-pipeline config', () => {
+  it('has the seed defaults', () => {
+    expect(loadConfig(configSchema, {})).toEqual({
+      HOST: '0.0.0.0',
+      PORT: 8001,
+      METRICS_PORT: 9092,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_MS: 10000,
+      FEATURE_BYPASS_LLM: false,
+      AI_MODEL: 'gpt-4o-mini',
+      AI_MAX_OUTPUT_TOKENS: 800,
+      AI_TIMEOUT_MS: 30000,
+      BODY_LIMIT_BYTES: 1048576,
+    });
+  });
+
+  it('treats empty AI_BASE_URL and AI_API_KEY as unset', () => {
+    const config = loadConfig(configSchema, { AI_BASE_URL: '', AI_API_KEY: '' });
+    expect(config.AI_BASE_URL).toBeUndefined();
+    expect(config.AI_API_KEY).toBeUndefined();
+  });
+
+  it('reads the LLM settings and the bypass flag', () => {
+    const config = loadConfig(configSchema, {
+      FEATURE_BYPASS_LLM: 'true',
+      AI_BASE_URL: 'https://api.openai.com/v1',
+      AI_API_KEY: 'sk-x',
+      AI_MODEL: 'gpt-4o',
+      AI_MAX_OUTPUT_TOKENS: '64',
+      AI_TIMEOUT_MS: '500',
+    });
+    expect(config).toMatchObject({ FEATURE_BYPASS_LLM: true, AI_BASE_URL: 'https://api.openai.com/v1', AI_MAX_OUTPUT_TOKENS: 64, AI_TIMEOUT_MS: 500 });
+  });
+
+  it('stops on a bad value, naming the variable', () => {
+    const attempt = () => loadConfig(configSchema, { AI_BASE_URL: 'ftp://example.com', AI_TIMEOUT_MS: '0', FEATURE_BYPASS_LLM: 'maybe' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const names = (err as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['AI_BASE_URL', 'AI_TIMEOUT_MS', 'FEATURE_BYPASS_LLM']);
+    }
+  });
+});

@@ -1,0 +1,161 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit';
+import { captureLogs } from '@opsconductor/kit/testing';
+import { createApp } from '../src/app';
+import { createChatClient } from '../src/llm/chat-client';
+import type { ChatClientOptions } from '../src/llm/chat-client';
+import { createDefaultTools } from '../src/tools';
+
+export interface ServiceOptions {
+  bypassLlm?: boolean;
+  /** Without it the llm tool is "not configured". */
+  llm?: Omit<ChatClientOptions, 'model' | 'maxOutputTokens' | 'timeoutMs'> & Partial<ChatClientOptions>;
+  drainTimeoutMs?: number;
+}
+
+export interface TestService {
+  app: FastifyInstance;
+  metricsApp: FastifyInstance;
+  /** http://127.0.0.1:<port> of the API. */
+  url: string;
+  logs: ReturnType<typeof captureLogs>;
+  execute(body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  /** The metrics app's /metrics text. */
+  scrape(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The service as main() wires it, on an ephemeral port, logging (debug and up) into memory. */
+export async function startService(opts: ServiceOptions = {}): Promise<TestService> {
+  const logs = captureLogs();
+  const logger = createLogger({ service: 'ai-pipeline-test', level: 'debug', destination: logs.stream });
+  const metrics = createMetrics({ service: 'ai-pipeline-test' });
+  const chatClient = opts.llm ? createChatClient({ model: 'gpt-4o-mini', maxOutputTokens: 800, timeoutMs: 5000, ...opts.llm }) : undefined;
+  const app = createApp({
+    logger,
+    metrics,
+    tools: createDefaultTools({ chatClient }),
+    bypassLlm: opts.bypassLlm ?? false,
+    drainTimeoutMs: opts.drainTimeoutMs ?? 0,
+  });
+  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: 'ai-pipeline-test' });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    app,
+    metricsApp,
+    url,
+    logs,
+    async execute(body, headers = {}) {
+      const res = await fetch(`${url}/execute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+    },
+    async scrape() {
+      const res = await metricsApp.inject({ method: 'GET', url: '/metrics' });
+      return res.body;
+    },
+    async close() {
+      await app.close();
+      await metricsApp.close();
+      chatClient?.close();
+    },
+  };
+}
+
+/** One request the fake provider received. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+export type ProviderBehaviour = (req: ReceivedRequest, res: http.ServerResponse) => void;
+
+export interface FakeProvider {
+  /** Base URL to use as AI_BASE_URL (ends in /v1, like OpenAI's). */
+  baseUrl: string;
+  received: ReceivedRequest[];
+  /** What the next requests get; defaults to a 200 completion answering "hello from the model". */
+  behave(behaviour: ProviderBehaviour): void;
+  close(): Promise<void>;
+}
+
+export function completion(content: string): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-test',
+    object: 'chat.completion',
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  };
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** A real OpenAI-compatible HTTP server on an ephemeral port: POST /v1/chat/completions. */
+export async function startFakeProvider(): Promise<FakeProvider> {
+  const received: ReceivedRequest[] = [];
+  let behaviour: ProviderBehaviour = (_req, res) => sendJson(res, 200, completion('hello from the model'));
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      const request: ReceivedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
+      received.push(request);
+      if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+        sendJson(res, 404, { error: { message: 'not found' } });
+        return;
+      }
+      behaviour(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    received,
+    behave(next) {
+      behaviour = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The value of one sample in an exposition, e.g. sample(text, 'ai_requests_total', {tool: 'echo', status: 'success'}). */
+export function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of exposition.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = line.slice(name.length).split(' ')[0] ?? '';
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
+  }
+  return undefined;
+}

@@ -1,0 +1,40 @@
+import { promtoolCheckMetrics } from '@opsconductor/kit/testing';
+import { sample, sendJson, startFakeProvider, startService } from './helpers';
+
+describe('ai_* metrics on the metrics app', () => {
+  it('count every /execute by tool, outcome and error code, and pass promtool', async () => {
+    const provider = await startFakeProvider();
+    provider.behave((_req, res) => sendJson(res, 500, { error: { message: 'down' } }));
+    const service = await startService({ llm: { baseUrl: provider.baseUrl } });
+    try {
+      await service.execute({ input: 'ping', tool: 'echo' });
+      await service.execute({ input: 'hello', tool: 'echo' });
+      await service.execute({ input: 'hi', tool: 'llm' });
+      await service.execute({ input: 'hi', tool: 'teleport' });
+      await service.execute({ input: 'ping', tool: 'echo', params: { delay_ms: 'x' } });
+      await service.execute('{"input":');
+
+      const res = await service.metricsApp.inject({ method: 'GET', url: '/metrics' });
+      expect(res.statusCode).toBe(200);
+      const text = res.body;
+      expect(sample(text, 'ai_requests_total', { tool: 'echo', status: 'success' })).toBe(2);
+      expect(sample(text, 'ai_requests_total', { tool: 'echo', status: 'error' })).toBe(1);
+      expect(sample(text, 'ai_requests_total', { tool: 'llm', status: 'success' })).toBe(0);
+      expect(sample(text, 'ai_requests_total', { tool: 'llm', status: 'error' })).toBe(1);
+      expect(sample(text, 'ai_requests_total', { tool: 'unknown', status: 'error' })).toBe(2);
+      expect(sample(text, 'ai_request_errors_total', { tool: 'llm', error_type: 'BAD_GATEWAY' })).toBe(1);
+      expect(sample(text, 'ai_request_errors_total', { tool: 'echo', error_type: 'VALIDATION_ERROR' })).toBe(1);
+      expect(sample(text, 'ai_request_errors_total', { tool: 'unknown', error_type: 'VALIDATION_ERROR' })).toBe(2);
+      expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'echo' })).toBe(3);
+      expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm' })).toBe(1);
+      expect(sample(text, 'ai_request_duration_seconds_bucket', { tool: 'echo', le: '+Inf' })).toBe(3);
+      expect(sample(text, 'http_requests_total', { method: 'POST', route: '/execute', status: '200' })).toBe(2);
+      // Labels stay bounded: the unknown name and trace ids never become label values.
+      expect(text).not.toContain('teleport');
+      await expect(promtoolCheckMetrics(text)).resolves.toBe('');
+    } finally {
+      await service.close();
+      await provider.close();
+    }
+  });
+});
