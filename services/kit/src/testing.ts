@@ -4,9 +4,6 @@
  */
 import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
 
 /** A pino destination that keeps every line, so tests can read what was logged. */
 export function captureLogs(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
@@ -43,19 +40,4 @@ export async function promtoolCheckMetrics(exposition: string): Promise<string> 
   });
   child.stdin?.end(exposition);
   return done;
-}
-
-/** Runs a command and returns its stdout; a missing binary says which Debian package to install. */
-export async function runTool(command: string, args: string[], debianPackage: string, opts: { cwd?: string } = {}): Promise<string> {
-  try {
-    const { stdout, stderr } = await run(command, args, { timeout: 60_000, cwd: opts.cwd });
-    return `${stdout}${stderr}`;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`${command} not found: install Debian package "${debianPackage}" (apt-get install -y ${debianPackage})`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
 }

@@ -1,0 +1,54 @@
+/**
+ * One undici Agent (a keep-alive connection pool per origin) per kong.yml service, so each
+ * service's connect_timeout and read_timeout hold for its own requests. @fastify/reply-from
+ * takes a single dispatcher, so it gets a facade that sends each request to the agent of the
+ * service the proxy put in scope for that call.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { ServiceModel } from './kong-config/model';
+
+export class UpstreamDispatchers {
+  private readonly scope = new AsyncLocalStorage<Agent>();
+  private readonly agents = new Map<ServiceModel, Agent>();
+
+  constructor(services: readonly ServiceModel[]) {
+    for (const service of services) {
+      this.agents.set(
+        service,
+        new Agent({
+          connect: { timeout: service.connectTimeoutMs },
+          // Kong's read_timeout bounds the wait between two reads: for the response headers
+          // and then between body chunks (an SSE stream may stay open as long as it talks).
+          headersTimeout: service.readTimeoutMs,
+          bodyTimeout: service.readTimeoutMs,
+        }),
+      );
+    }
+  }
+
+  /** What reply-from calls for every upstream request. */
+  readonly facade = {
+    request: (opts: Dispatcher.RequestOptions, callback: (err: Error | null, data: Dispatcher.ResponseData) => void): void => {
+      const agent = this.scope.getStore();
+      if (!agent) {
+        callback(new Error('no upstream service in scope for this request'), undefined as unknown as Dispatcher.ResponseData);
+        return;
+      }
+      agent.request(opts, callback);
+    },
+  };
+
+  /** Runs `send` (which calls reply.from) with `service`'s agent in scope. */
+  run<T>(service: ServiceModel, send: () => T): T {
+    const agent = this.agents.get(service);
+    if (!agent) throw new Error(`no dispatcher for service ${service.label}`);
+    return this.scope.run(agent, send);
+  }
+
+  /** Closes the pools once in-flight requests are done (after the proxy has drained). */
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+  }
+}

@@ -1,0 +1,130 @@
+import { createClient, realConfigText, startGateway, startUpstream, testConfig, UUID } from './helpers';
+import type { RunningGateway, Upstream } from './helpers';
+
+/** The real kong.yml, its stable target pointed at a local upstream that sends its own X-Trace-Id. */
+describe('plugins of the real kong.yml', () => {
+  let upstream: Upstream;
+  let gw: RunningGateway;
+  const client = createClient();
+  const origin = 'http://localhost:3100';
+
+  beforeAll(async () => {
+    upstream = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-trace-id': 'set-by-upstream' }).end('{"ok":true}');
+    });
+    gw = await startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstream.port }]]) });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+    await client.close();
+  });
+
+  describe('correlation-id', () => {
+    it('generates an X-Trace-Id when none is sent, sends it upstream and echoes it downstream', async () => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{}' });
+      const id = res.headers['x-trace-id'];
+      expect(id).toMatch(UUID);
+      expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe(id);
+    });
+
+    it('preserves the X-Trace-Id the client sent, upstream and downstream', async () => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { 'x-trace-id': 'abc-123-def' }, body: '{}' });
+      expect(res.headers['x-trace-id']).toBe('abc-123-def');
+      expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe('abc-123-def');
+    });
+  });
+
+  describe('cors', () => {
+    it('answers a preflight itself with the configured methods, headers and max age', async () => {
+      const before = upstream.seen.length;
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe('');
+      expect(res.headers['access-control-allow-origin']).toBe(origin);
+      expect(res.headers['access-control-allow-methods']).toBe('GET,POST,OPTIONS');
+      expect(res.headers['access-control-allow-headers']).toBe('Accept,Authorization,Content-Type,Idempotency-Key,X-Trace-Id');
+      expect(res.headers['access-control-max-age']).toBe('3600');
+      expect(res.headers.vary).toBe('Origin');
+      expect(res.headers['x-trace-id']).toMatch(UUID);
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('adds allow-origin and the exposed headers to proxied answers for an allowed origin only', async () => {
+      const allowed = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { origin: 'http://127.0.0.1:3100' }, body: '{}' });
+      expect(allowed.headers['access-control-allow-origin']).toBe('http://127.0.0.1:3100');
+      expect(String(allowed.headers['access-control-expose-headers'])).toContain('X-Trace-Id');
+      const other = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: '{}' });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+
+  describe('request-size-limiting', () => {
+    it('refuses a body over 1 MiB with 413 and the envelope, without calling the upstream', async () => {
+      const before = upstream.seen.length;
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-trace-id': 'big-1' },
+        body: Buffer.alloc(1024 * 1024 + 1, 'a'),
+      });
+      expect(res.status).toBe(413);
+      expect(res.json()).toEqual({ success: false, error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request size limit exceeded' }, trace_id: 'big-1', duration_ms: expect.any(Number) });
+      expect(res.headers['x-trace-id']).toBe('big-1');
+      expect(upstream.seen.length).toBe(before);
+    });
+
+    it('lets a body of exactly the limit through', async () => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: Buffer.alloc(1024 * 1024, 'a') });
+      expect(res.status).toBe(200);
+      expect(upstream.seen.at(-1)?.body.length).toBe(1024 * 1024);
+    });
+  });
+
+  it("sends Kong's rate-limit headers on proxied answers", async () => {
+    const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{}' });
+    expect(res.headers['x-ratelimit-limit-second']).toBe('100');
+    expect(res.headers['x-ratelimit-limit-minute']).toBe('3000');
+    expect(Number(res.headers['x-ratelimit-remaining-second'])).toBeLessThan(100);
+    expect(res.headers['ratelimit-limit']).toBeDefined();
+    expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('rate-limiting past the limit', () => {
+  it('answers 429 RATE_LIMITED with Retry-After once the minute is used up', async () => {
+    const upstream = await startUpstream();
+    // 30 s into a minute, pinned so the window cannot roll over mid-test.
+    const now = Date.UTC(2025, 0, 1, 12, 0, 30);
+    const gw = await startGateway(
+      testConfig({ targets: [{ target: upstream.address }], plugins: [{ name: 'rate-limiting', config: { minute: 3, limit_by: 'ip', policy: 'local' } }] }),
+      { clock: () => now },
+    );
+    const client = createClient();
+    try {
+      const remaining: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const res = await client.call(`${gw.proxyUrl}/api/x`);
+        expect(res.status).toBe(200);
+        remaining.push(String(res.headers['x-ratelimit-remaining-minute']));
+      }
+      expect(remaining).toEqual(['2', '1', '0']);
+      for (let i = 0; i < 2; i += 1) {
+        const res = await client.call(`${gw.proxyUrl}/api/x`);
+        expect(res.status).toBe(429);
+        expect(res.json()).toMatchObject({ success: false, error: { code: 'RATE_LIMITED', message: 'API rate limit exceeded' } });
+        expect(res.headers['retry-after']).toBe('30');
+        expect(res.headers['ratelimit-reset']).toBe('30');
+        expect(res.headers['ratelimit-remaining']).toBe('0');
+        expect(res.headers['x-ratelimit-limit-minute']).toBe('3');
+      }
+      expect(upstream.seen.length).toBe(3);
+    } finally {
+      await gw.close();
+      await upstream.close();
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { createClient, realConfigText, startGateway, startUpstream, testConfig, UUID } from './helpers';
+import type { RunningGateway, Upstream } from './helpers';
+
+describe('proxying with the real kong.yml', () => {
+  let upstream: Upstream;
+  let gw: RunningGateway;
+  const client = createClient();
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    gw = await startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstream.port }]]) });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+    await client.close();
+  });
+
+  it('forwards POST /ai/execute unchanged (path, query, body) to the stable target', async () => {
+    const res = await client.call(`${gw.proxyUrl}/ai/execute?x=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":"ping"}' });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen.at(-1);
+    expect(seen?.url).toBe('/ai/execute?x=1');
+    expect(seen?.body).toBe('{"input":"ping"}');
+    expect(seen?.headers['content-type']).toBe('application/json');
+    expect(seen?.headers.host).toBe('automation-service:3003');
+    expect(seen?.headers['x-forwarded-path']).toBe('/ai/execute');
+  });
+
+  it('answers 404 with the envelope and a trace id for a path no route matches', async () => {
+    const res = await client.call(`${gw.proxyUrl}/nope`);
+    expect(res.status).toBe(404);
+    const body = res.json();
+    expect(body).toMatchObject({ success: false, error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
+    expect(body.trace_id).toMatch(UUID);
+    expect(res.headers['x-trace-id']).toBe(body.trace_id);
+  });
+
+  it('answers 404 when the path matches but the method is not among the route methods', async () => {
+    const before = upstream.seen.length;
+    const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'DELETE' });
+    expect(res.status).toBe(404);
+    expect(upstream.seen.length).toBe(before);
+  });
+});
+
+describe('strip_path and the service path', () => {
+  it('removes the matched prefix and joins the rest to the service path', async () => {
+    const upstream = await startUpstream();
+    const gw = await startGateway(testConfig({ targets: [{ target: upstream.address }], paths: ['/svc'], stripPath: true, servicePath: '/base' }));
+    const client = createClient();
+    try {
+      expect((await client.call(`${gw.proxyUrl}/svc/echo?q=2`)).status).toBe(200);
+      expect(upstream.seen[0]?.url).toBe('/base/echo?q=2');
+      expect(upstream.seen[0]?.headers['x-forwarded-prefix']).toBe('/svc');
+      await client.call(`${gw.proxyUrl}/svc`);
+      expect(upstream.seen[1]?.url).toBe('/base');
+    } finally {
+      await gw.close();
+      await upstream.close();
+      await client.close();
+    }
+  });
+});
+
+describe('weighted targets', () => {
+  it('sends no traffic to a weight-0 target and shares the rest by weight', async () => {
+    const [a, b, canary] = await Promise.all([startUpstream(), startUpstream(), startUpstream()]);
+    if (!a || !b || !canary) throw new Error('upstreams did not start');
+    const gw = await startGateway(
+      testConfig({ targets: [{ target: a.address, weight: 100 }, { target: b.address, weight: 100 }, { target: canary.address, weight: 0 }] }),
+    );
+    const client = createClient();
+    try {
+      for (let i = 0; i < 20; i += 1) expect((await client.call(`${gw.proxyUrl}/api/x`)).status).toBe(200);
+      expect(a.seen.length).toBe(10);
+      expect(b.seen.length).toBe(10);
+      expect(canary.seen.length).toBe(0);
+    } finally {
+      await gw.close();
+      await Promise.all([a.close(), b.close(), canary.close()]);
+      await client.close();
+    }
+  });
+});
