@@ -1,0 +1,127 @@
+import { Pool } from 'undici';
+import { outgoingTraceHeaders } from '@opsconductor/kit';
+import type { ReadinessCheck } from '@opsconductor/kit';
+import { pipelineSuccessSchema } from './execute-schema';
+import type { PipelineSuccess } from './execute-schema';
+import { CallCancelledError, PipelineError, errorFromAnswer, isUnreachable, timeoutError, unreachableError } from './pipeline-errors';
+
+/** What /ai/execute sends on to ai-pipeline's POST /execute. */
+export interface ExecuteRequest {
+  input: string;
+  tool?: string;
+  params?: Record<string, unknown>;
+}
+
+export interface CallContext {
+  traceId: string;
+  /** Aborted when our caller goes away; the upstream call is then abandoned too. */
+  signal: AbortSignal;
+}
+
+/** ai-pipeline as the routes see it; tests may pass any implementation. */
+export interface AiPipeline {
+  /** Bound of one whole call in ms (also the figure in the 504 message). */
+  readonly timeoutMs: number;
+  /** Resolves with the pipeline's answer or throws PipelineError / CallCancelledError. */
+  execute(request: ExecuteRequest, ctx: CallContext): Promise<PipelineSuccess>;
+  /** Resolves when GET /health answers 200. */
+  checkHealth(signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AiPipelineClientOptions {
+  /** Base URL such as http://ai-pipeline:8001; `/execute` and `/health` are appended to its path. */
+  baseUrl: string;
+  /** Bound of one whole call (connect, headers, body) in ms. */
+  timeoutMs: number;
+  /** Keep-alive connections to keep open (default 64). */
+  connections?: number;
+}
+
+/** Largest answer read from ai-pipeline; a bigger one is a broken upstream, not something to buffer. */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** A keep-alive pool to one ai-pipeline origin. One per process, closed on shutdown. */
+export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipeline {
+  const base = new URL(opts.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, {
+    connections: opts.connections ?? 64,
+    // Our own AbortSignal bounds each call; undici's timers only back it up.
+    headersTimeout: opts.timeoutMs + 1000,
+    bodyTimeout: opts.timeoutMs + 1000,
+    maxResponseSize: MAX_ANSWER_BYTES,
+  });
+
+  async function execute(request: ExecuteRequest, ctx: CallContext): Promise<PipelineSuccess> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = AbortSignal.any([timeout, ctx.signal]);
+    let status: number;
+    let body: string;
+    let retryAfter: string | undefined;
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: `${basePath}/execute`,
+        // X-Trace-Id from the kit; W3C traceparent is added by the undici instrumentation of the kit's tracing.
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...outgoingTraceHeaders(ctx.traceId) },
+        body: JSON.stringify(request),
+        signal,
+      });
+      status = res.statusCode;
+      retryAfter = firstHeader(res.headers['retry-after']);
+      body = await res.body.text();
+    } catch (err) {
+      throw transportError(err, { cancelled: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs: opts.timeoutMs });
+    }
+    if (status >= 200 && status < 300) {
+      const answer = parseSuccess(body);
+      if (answer) return answer;
+    }
+    throw errorFromAnswer(status, body, retryAfter);
+  }
+
+  async function checkHealth(signal: AbortSignal): Promise<void> {
+    let status: number;
+    try {
+      const res = await pool.request({ method: 'GET', path: `${basePath}/health`, headers: { accept: 'application/json' }, signal });
+      status = res.statusCode;
+      await res.body.dump();
+    } catch (err) {
+      if (isUnreachable(err)) throw new Error(`ai-pipeline is unreachable (${(err as { code: string }).code})`, { cause: err });
+      throw err;
+    }
+    if (status !== 200) throw new Error(`ai-pipeline /health answered ${status}`);
+  }
+
+  return { timeoutMs: opts.timeoutMs, execute, checkHealth, close: () => pool.close() };
+}
+
+/** The readiness check behind GET /ready: ai-pipeline's /health through the same pool. */
+export function pipelineReadiness(pipeline: AiPipeline): ReadinessCheck {
+  return { name: 'ai_pipeline', check: (signal) => pipeline.checkHealth(signal) };
+}
+
+function transportError(err: unknown, how: { cancelled: boolean; timedOut: boolean; timeoutMs: number }): Error {
+  if (how.cancelled) return new CallCancelledError();
+  const code = (err as { code?: unknown } | null)?.code;
+  if (how.timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return timeoutError(how.timeoutMs);
+  if (isUnreachable(err)) return unreachableError(err);
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return new PipelineError('BAD_GATEWAY', `AI Pipeline answer exceeds ${MAX_ANSWER_BYTES} bytes`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function parseSuccess(body: string): PipelineSuccess | undefined {
+  try {
+    const parsed = pipelineSuccessSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

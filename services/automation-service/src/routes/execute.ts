@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { isAppError, parseInput } from '@opsconductor/kit';
+import type { AiMetrics } from '../ai-metrics';
+import { executeBodySchema } from '../execute-schema';
+import type { AiPipeline } from '../pipeline-client';
+import { CallCancelledError, PipelineError } from '../pipeline-errors';
+
+export interface ExecuteRouteDeps {
+  pipeline: AiPipeline;
+  aiMetrics: AiMetrics;
+}
+
+/** The seed's 200 answer, keys in the seed's order. */
+export interface ExecuteAnswer {
+  success: true;
+  output: unknown;
+  trace_id: string;
+  duration_ms: number;
+  tool: string;
+}
+
+/** nginx's "client closed request"; nobody reads it, the socket is gone, but the handler must answer. */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * POST /ai/execute: validates the body, forwards it to ai-pipeline under the request's trace
+ * id and answers the seed's shape, or the envelope. Only calls that reach ai-pipeline are
+ * counted in the ai_* metrics; bodies refused here show in http_requests_total.
+ */
+export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDeps): void {
+  app.post('/ai/execute', async (request, reply) => {
+    const body = parseInput(executeBodySchema, request.body, 'body');
+    if (body.trace_id !== undefined) request.adoptTraceId(body.trace_id);
+    // The requested tool names the envelope's `tool` until ai-pipeline says which one it ran.
+    request.tool = body.tool;
+
+    const callerGone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) callerGone.abort();
+    };
+    reply.raw.once('close', onClose);
+    try {
+      const answer = await deps.pipeline.execute(
+        { input: body.input, tool: body.tool, params: body.params },
+        { traceId: request.traceId, signal: callerGone.signal },
+      );
+      const durationMs = round(reply.elapsedTime);
+      request.tool = answer.tool;
+      deps.aiMetrics.recordSuccess(answer.tool, durationMs / 1000);
+      request.log.debug({ tool: answer.tool, outcome: 'success', duration_ms: durationMs }, 'ai-pipeline call');
+      const result: ExecuteAnswer = { success: true, output: answer.output, trace_id: request.traceId, duration_ms: durationMs, tool: answer.tool };
+      return result;
+    } catch (err) {
+      const durationMs = round(reply.elapsedTime);
+      if (err instanceof CallCancelledError) {
+        request.log.info({ tool: body.tool, duration_ms: durationMs }, 'caller closed the connection; ai-pipeline call aborted');
+        return reply.code(CLIENT_CLOSED_REQUEST).send();
+      }
+      if (!isAppError(err)) throw err; // the kit answers 500 and logs the stack
+      const upstreamTool = err instanceof PipelineError ? err.tool : undefined;
+      if (upstreamTool !== undefined) request.tool = upstreamTool;
+      deps.aiMetrics.recordError(upstreamTool, err.code, durationMs / 1000);
+      const fields = {
+        tool: request.tool,
+        outcome: 'error',
+        code: err.code,
+        upstream_status: err instanceof PipelineError ? err.upstreamStatus : undefined,
+        cause: causeCode(err.cause),
+        duration_ms: durationMs,
+      };
+      // A caller's mistake passed through is not our failure; everything else is.
+      if (err.status >= 500) request.log.warn(fields, 'ai-pipeline call failed');
+      else request.log.debug(fields, 'ai-pipeline call');
+      throw err;
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+  });
+}
+
+/** The errno-style code of a transport failure (ECONNREFUSED…), never its message (it names hosts). */
+function causeCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from '@opsconductor/kit';
+import { configSchema } from '../src/config';
+
+describe('automation-service config', () => {
+  it('defaults to the seed ports, a 30 s pipeline timeout and a 1 MiB body limit', () => {
+    expect(loadConfig(configSchema, {})).toEqual({
+      HOST: '0.0.0.0',
+      PORT: 3003,
+      METRICS_PORT: 9091,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_GRACE_MS: 10_000,
+      AI_PIPELINE_URL: 'http://localhost:8001',
+      AI_PIPELINE_TIMEOUT_MS: 30_000,
+      AI_PIPELINE_CONNECTIONS: 64,
+      BODY_LIMIT_BYTES: 1_048_576,
+    });
+  });
+
+  it('names each bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { AI_PIPELINE_URL: 'ai-pipeline:8001', AI_PIPELINE_TIMEOUT_MS: '0', BODY_LIMIT_BYTES: 'lots' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual(['AI_PIPELINE_TIMEOUT_MS', 'AI_PIPELINE_URL', 'BODY_LIMIT_BYTES']);
+  });
+});

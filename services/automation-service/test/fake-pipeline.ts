@@ -1,0 +1,133 @@
+/**
+ * A stand-in for ai-pipeline: a real HTTP server on an ephemeral port that answers POST
+ * /execute and GET /health like the real one, records what it received, and can be told to
+ * misbehave (be slow, fail, answer garbage, hang up).
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  /** Name/value pairs as sent, so repeated headers can be counted. */
+  rawHeaders: string[];
+  body: unknown;
+  /** Resolves when the connection of this request closed before it was answered. */
+  aborted: Promise<void>;
+}
+
+export type Behaviour =
+  | { kind: 'pong' }
+  /** Holds every /execute request until `release()` (then answers pong) or the caller hangs up. */
+  | { kind: 'slow' }
+  | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'raw'; status: number; body: string; contentType?: string }
+  /** Sends the status line, headers and half a body, then stalls until the caller hangs up. */
+  | { kind: 'stall-body' }
+  /** Destroys the socket without answering. */
+  | { kind: 'hang-up' };
+
+export interface FakePipeline {
+  url: string;
+  received: ReceivedRequest[];
+  behave(behaviour: Behaviour): void;
+  /** Status GET /health answers with (200 by default). */
+  setHealthStatus(status: number): void;
+  /** Resolves with the n-th (0-based) /execute request received, once it has arrived. */
+  request(n: number): Promise<ReceivedRequest>;
+  /** Answers every held slow request with pong. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/** The pipeline's echo bypass: ping → pong, anything else echoed. */
+export function pongFor(body: unknown): { output: string; tool: string } {
+  const b = (body ?? {}) as { input?: unknown; tool?: unknown };
+  return { output: b.input === 'ping' ? 'pong' : String(b.input), tool: typeof b.tool === 'string' ? b.tool : 'echo' };
+}
+
+export async function startFakePipeline(): Promise<FakePipeline> {
+  let behaviour: Behaviour = { kind: 'pong' };
+  let healthStatus = 200;
+  const received: ReceivedRequest[] = [];
+  const held: Array<() => void> = [];
+  const waiters: Array<{ n: number; resolve: (r: ReceivedRequest) => void }> = [];
+
+  const answerPong = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => {
+    const { output, tool } = pongFor(body);
+    sendJson(res, 200, { success: true, output, tool, duration_ms: 0.12, trace_id: req.headers['x-trace-id'] });
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url === '/health') {
+        sendJson(res, healthStatus, { status: healthStatus === 200 ? 'ok' : 'down' });
+        return;
+      }
+      const text = Buffer.concat(chunks).toString();
+      const body: unknown = text ? JSON.parse(text) : undefined;
+      const aborted = new Promise<void>((resolve) => res.once('close', () => !res.writableFinished && resolve()));
+      const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, aborted };
+      received.push(record);
+      for (const w of waiters.filter((w) => w.n === received.length - 1)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(record);
+      }
+      const b = behaviour;
+      switch (b.kind) {
+        case 'pong':
+          return answerPong(req, res, body);
+        case 'slow':
+          held.push(() => !res.destroyed && answerPong(req, res, body));
+          return;
+        case 'json':
+          return sendJson(res, b.status, b.body, b.headers);
+        case 'raw':
+          res.writeHead(b.status, { 'content-type': b.contentType ?? 'text/html' });
+          res.end(b.body);
+          return;
+        case 'stall-body':
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+          res.write('{"success": true, "out');
+          return;
+        case 'hang-up':
+          req.socket.destroy();
+          return;
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    behave: (b) => {
+      behaviour = b;
+    },
+    setHealthStatus: (status) => {
+      healthStatus = status;
+    },
+    request: (n) => {
+      const got = received[n];
+      if (got) return Promise.resolve(got);
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+    release: () => held.splice(0).forEach((answer) => answer()),
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
