@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import type { Logger } from 'pino';
 import { AppError, codeForStatus, errorEnvelope, isAppError } from './errors';
 import type { HttpMetrics } from './metrics';
+import { trackConnections } from './connection-drain';
 import { runReadiness } from './health';
 import type { ReadinessCheck } from './health';
 import { TRACE_ID_HEADER, resolveTraceId } from './trace-id';
@@ -107,8 +108,13 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     const report = await runReadiness(opts.readiness ?? [], { timeoutMs: opts.readinessTimeoutMs ?? 2000, draining });
     return reply.code(report.ready ? 200 : 503).send(report);
   });
+  let connections: ReturnType<typeof trackConnections> | undefined;
+  app.addHook('onListen', async () => {
+    connections ??= trackConnections(app.server);
+  });
   app.addHook('preClose', async () => {
     draining = true;
+    connections?.destroyIdle();
   });
 
   return app;

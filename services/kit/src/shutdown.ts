@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 
 export interface ShutdownOptions {
@@ -43,6 +44,7 @@ export function handleShutdown(opts: ShutdownOptions): (reason: string) => Promi
         opts.logger.error({ err, step: step.name }, 'shutdown step failed');
       }
     }
+    await flushTracing().catch((err: unknown) => opts.logger.warn({ err }, 'could not flush traces'));
     clearTimeout(timer);
     opts.logger.info('shutdown complete');
     exit(code);
@@ -52,4 +54,14 @@ export function handleShutdown(opts: ShutdownOptions): (reason: string) => Promi
     process.on(signal, () => void drain(signal));
   }
   return drain;
+}
+
+/**
+ * Ends the tracer provider that `startTracing` registered (if any), which exports the spans
+ * still buffered; without it the last requests before a shutdown would be missing from traces.
+ */
+async function flushTracing(): Promise<void> {
+  const proxy = trace.getTracerProvider() as { getDelegate?: () => unknown };
+  const provider = proxy.getDelegate?.() as { shutdown?: () => Promise<void> } | undefined;
+  await provider?.shutdown?.();
 }

@@ -24,7 +24,7 @@ export interface TracingOptions {
 }
 
 export interface Tracing {
-  /** True when spans leave the process (OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  /** True when spans leave the process (OTEL_EXPORTER_OTLP_ENDPOINT or ..._TRACES_ENDPOINT is set). */
   exporting: boolean;
   shutdown(): Promise<void>;
 }
@@ -35,11 +35,18 @@ export interface Tracing {
  */
 export function startTracing(opts: TracingOptions): Tracing {
   const env = opts.env ?? process.env;
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const tracesUrl = otlpTracesUrl(env);
+  const exporting = tracesUrl !== undefined;
   const spanProcessors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
-  if (exporting) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  if (tracesUrl) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl })));
   if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
 
+  const instrumentations = [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+    }),
+    new UndiciInstrumentation(),
+  ];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.serviceName,
@@ -49,13 +56,27 @@ export function startTracing(opts: TracingOptions): Tracing {
     // Logs and metrics have their own paths (pino, prom-client); an empty list stops the SDK
     // from defaulting to an OTLP log exporter that would try to reach localhost:4318.
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
-      }),
-      new UndiciInstrumentation(),
-    ],
+    instrumentations,
   });
   sdk.start();
-  return { exporting, shutdown: () => sdk.shutdown() };
+  return {
+    exporting,
+    // The undici instrumentation subscribes to process-wide diagnostics channels, which
+    // sdk.shutdown() leaves in place; a later startTracing in the same process would then
+    // inject a second traceparent.
+    shutdown: async () => {
+      for (const instrumentation of instrumentations) instrumentation.disable();
+      await sdk.shutdown();
+    },
+  };
+}
+
+/**
+ * The OTLP/HTTP traces URL per the OpenTelemetry spec: the signal-specific variable as is,
+ * else the base endpoint plus `/v1/traces`; undefined when neither is set.
+ */
+export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
 }

@@ -54,3 +54,19 @@ describe('graceful shutdown', () => {
     expect(exits).toEqual([1]);
   });
 });
+
+describe('draining with idle connections', () => {
+  it('closes a connection that never sent a request instead of waiting for it', async () => {
+    const { connect } = await import('node:net');
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const app = createHttpApp({ service: 'test', logger, metrics: createMetrics({ service: 'test', defaultMetrics: false }) });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const closedByServer = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await app.close(); // would wait until the client gave up, without the tracker
+    await closedByServer;
+    expect(socket.destroyed).toBe(true);
+  });
+});
