@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * `pnpm start` / `scripts/start`: runs the whole mesh in the foreground, prints the URLs, and
+ * stops everything cleanly on Ctrl-C. Ports come from DESIGN.md, each overridable by env.
+ */
+import { DEFAULT_PORTS } from './ports';
+import type { MeshPorts } from './ports';
+import { startMesh } from './launcher';
+import type { Mesh, ServiceName } from './launcher';
+
+const PORT_ENV: Record<keyof MeshPorts, string> = {
+  gateway: 'GATEWAY_PORT',
+  gatewayStatus: 'GATEWAY_STATUS_PORT',
+  automation: 'AUTOMATION_SERVICE_PORT',
+  automationMetrics: 'AUTOMATION_SERVICE_METRICS_PORT',
+  pipeline: 'AI_PIPELINE_PORT',
+  pipelineMetrics: 'AI_PIPELINE_METRICS_PORT',
+};
+
+function portsFromEnv(): MeshPorts {
+  const ports = { ...DEFAULT_PORTS };
+  for (const [key, name] of Object.entries(PORT_ENV) as Array<[keyof MeshPorts, string]>) {
+    const value = process.env[name];
+    if (value === undefined || value === '') continue;
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      console.error(`${name}: expected a port (1–65535), got "${value}"`);
+      process.exit(2);
+    }
+    ports[key] = port;
+  }
+  return ports;
+}
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const quiet = process.env.MESH_QUIET === 'true';
+
+async function main(): Promise<void> {
+  // Set once the mesh is up; a signal during start-up finds it unset and just exits.
+  const running: { mesh?: Mesh } = {};
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    print('stopping the mesh…');
+    await running.mesh?.stop();
+    print('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  print('starting Redis, ai-pipeline, automation-service and the gateway stand-in…');
+  const mesh = await startMesh({
+    ports: portsFromEnv(),
+    echo: quiet ? undefined : (service: ServiceName, line: string) => print(`[${service}] ${line}`),
+    onUnexpectedExit: (service, code) => {
+      console.error(`${service} exited unexpectedly (code ${code}); stopping the mesh`);
+      void shutdown(1);
+    },
+  });
+  running.mesh = mesh;
+  const { urls } = mesh;
+  print('');
+  print('OpsConductor is up:');
+  print(`  gateway (Kong stand-in)   ${urls.gateway}          metrics ${urls.gatewayStatus}/metrics`);
+  print(`  automation-service        ${urls.automation}          metrics ${urls.automationMetrics}/metrics`);
+  print(`  ai-pipeline               ${urls.pipeline}          metrics ${urls.pipelineMetrics}/metrics`);
+  print(`  redis                     ${urls.redis}${mesh.redis.started ? ' (started here, data in .data/redis)' : ''}`);
+  print(`  logs                      ${mesh.logDir}`);
+  print('');
+  print(`try: curl -XPOST ${urls.gateway}/ai/execute -H 'content-type: application/json' -d '{"input":"ping","tool":"echo"}'`);
+  print('Ctrl-C stops everything.');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

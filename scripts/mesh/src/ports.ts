@@ -1,0 +1,39 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/** A port that was free a moment ago (the OS picks it); for tests that run the mesh in parallel. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Every port of the mesh, with DESIGN.md's defaults. */
+export interface MeshPorts {
+  gateway: number;
+  gatewayStatus: number;
+  automation: number;
+  automationMetrics: number;
+  pipeline: number;
+  pipelineMetrics: number;
+}
+
+export const DEFAULT_PORTS: MeshPorts = {
+  gateway: 3000,
+  gatewayStatus: 8100,
+  automation: 3003,
+  automationMetrics: 9091,
+  pipeline: 8001,
+  pipelineMetrics: 9092,
+};
+
+/** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */
+export async function freePorts(): Promise<MeshPorts> {
+  const entries = await Promise.all(Object.keys(DEFAULT_PORTS).map(async (name) => [name, await freePort()] as const));
+  return Object.fromEntries(entries) as unknown as MeshPorts;
+}
