@@ -34,8 +34,8 @@ export interface Gateway {
   registry: Registry;
   /** Closes the proxy (draining in-flight requests), the status app, then the upstream pools. */
   close(): Promise<void>;
-  /** The same, step by step, for handleShutdown. */
-  shutdownSteps: Array<{ name: string; run: () => Promise<unknown> }>;
+  /** Closes the keep-alive pools to the upstream targets (after the proxy has drained). */
+  closeUpstreams(): Promise<void>;
 }
 
 /** Builds the gateway; throws KongConfigError (naming each bad field) when kong.yml cannot run here. */
@@ -48,19 +48,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const metrics = createKongMetrics({ registry, config: model.plugins.prometheus, upstreams: model.upstreams, addresses, connections, nodeId: randomUUID() });
   const proxy = createApp({ model, logger: opts.logger, metrics, connections, addresses, dispatchers, ...(opts.clock ? { clock: opts.clock } : {}) });
   const status = createStatusApp({ registry, logger: opts.logger, connections, configurationHash: model.configurationHash });
-  const shutdownSteps = [
-    { name: 'close proxy (drain)', run: () => proxy.close() },
-    { name: 'close status listener', run: () => status.close() },
-    { name: 'close upstream pools', run: () => dispatchers.close() },
-  ];
   return {
     model,
     proxy,
     status,
     registry,
-    shutdownSteps,
+    closeUpstreams: () => dispatchers.close(),
     async close() {
-      for (const step of shutdownSteps) await step.run();
+      await proxy.close();
+      await status.close();
+      await dispatchers.close();
     },
   };
 }

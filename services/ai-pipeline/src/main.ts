@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, createMetricsApp, handleShutdown, loadConfigOrExit } from '@opsconductor/kit';
+import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
 import { createChatClient } from './llm/chat-client';
@@ -7,7 +7,7 @@ import { createDefaultTools } from './tools';
 /** Time kept back from SHUTDOWN_GRACE_MS for cancelled tools to answer and the metrics app to close. */
 const SHUTDOWN_RESERVE_MS = 2000;
 
-async function main(): Promise<void> {
+runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: SERVICE_NAME });
@@ -32,39 +32,20 @@ async function main(): Promise<void> {
   });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
 
-  handleShutdown({
+  await serve({
     logger,
+    host: config.HOST,
     graceMs: config.SHUTDOWN_GRACE_MS,
-    steps: [
-      { name: 'api', run: () => app.close() },
-      { name: 'metrics', run: () => metricsApp.close() },
-      { name: 'llm-client', run: async () => chatClient?.close() },
+    listeners: [
+      { name: 'api', app, port: config.PORT },
+      { name: 'metrics', app: metricsApp, port: config.METRICS_PORT },
     ],
-  });
-
-  await app.listen({ host: config.HOST, port: config.PORT });
-  await metricsApp.listen({ host: config.HOST, port: config.METRICS_PORT });
-  logger.info(
-    {
-      host: config.HOST,
-      port: portOf(app),
-      metrics_port: portOf(metricsApp),
+    cleanup: [{ name: 'llm-client', run: async () => chatClient?.close() }],
+    details: {
       bypass_llm: config.FEATURE_BYPASS_LLM,
       llm_configured: chatClient !== undefined,
       ai_model: config.AI_MODEL,
       tools: tools.names(),
     },
-    'listening',
-  );
-}
-
-/** The bound port (differs from the configured one when that is 0). */
-function portOf(app: { server: { address(): unknown } }): number | undefined {
-  const address = app.server.address();
-  return typeof address === 'object' && address !== null ? (address as { port: number }).port : undefined;
-}
-
-main().catch((err: unknown) => {
-  console.error('ai-pipeline failed to start:', err);
-  process.exit(1);
+  });
 });

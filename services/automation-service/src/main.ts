@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import { createLogger, createMetrics, createMetricsApp, handleShutdown, loadConfigOrExit } from '@opsconductor/kit';
+import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
 import { createAiPipelineClient } from './pipeline-client';
 
-async function main(): Promise<void> {
+runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: SERVICE_NAME });
@@ -16,31 +15,15 @@ async function main(): Promise<void> {
   const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: config.BODY_LIMIT_BYTES });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
 
-  handleShutdown({
+  await serve({
     logger,
+    host: config.HOST,
     graceMs: config.SHUTDOWN_GRACE_MS,
-    steps: [
-      { name: 'api', run: () => app.close() },
-      { name: 'metrics', run: () => metricsApp.close() },
-      { name: 'ai-pipeline pool', run: () => pipeline.close() },
+    listeners: [
+      { name: 'api', app, port: config.PORT },
+      { name: 'metrics', app: metricsApp, port: config.METRICS_PORT },
     ],
+    cleanup: [{ name: 'ai-pipeline pool', run: () => pipeline.close() }],
+    details: { ai_pipeline: new URL(config.AI_PIPELINE_URL).origin, ai_pipeline_timeout_ms: config.AI_PIPELINE_TIMEOUT_MS },
   });
-
-  await app.listen({ host: config.HOST, port: config.PORT });
-  await metricsApp.listen({ host: config.HOST, port: config.METRICS_PORT });
-  logger.info(
-    {
-      host: config.HOST,
-      port: (app.server.address() as AddressInfo).port,
-      metrics_port: (metricsApp.server.address() as AddressInfo).port,
-      ai_pipeline: new URL(config.AI_PIPELINE_URL).origin,
-      ai_pipeline_timeout_ms: config.AI_PIPELINE_TIMEOUT_MS,
-    },
-    'listening',
-  );
-}
-
-main().catch((err: unknown) => {
-  console.error('automation-service failed to start:', err);
-  process.exit(1);
 });

@@ -6,6 +6,7 @@ export * from './logger';
 export * from './metrics';
 export * from './metrics-app';
 export * from './outgoing';
+export * from './serve';
 export * from './shutdown';
 export * from './trace-id';
 export * from './validation';
