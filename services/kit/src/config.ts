@@ -39,11 +39,20 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
   }
 }
 
+const PORT_MESSAGE = 'expected a port (0–65535)';
+const POSITIVE_INT_MESSAGE = 'expected a positive integer';
+
 /** Reusable env field types: env values are strings, these turn them into checked values. */
 export const env = {
   port: (fallback: number) =>
-    z.coerce.number().int('expected a port').min(0, 'expected a port (0–65535)').max(65535, 'expected a port (0–65535)').default(fallback),
-  positiveInt: (fallback: number) => z.coerce.number().int('expected an integer').positive('expected a positive integer').default(fallback),
+    z.coerce
+      .number({ error: PORT_MESSAGE })
+      .int(PORT_MESSAGE)
+      .min(0, PORT_MESSAGE)
+      .max(65535, PORT_MESSAGE)
+      .default(fallback),
+  positiveInt: (fallback: number) =>
+    z.coerce.number({ error: POSITIVE_INT_MESSAGE }).int(POSITIVE_INT_MESSAGE).positive(POSITIVE_INT_MESSAGE).default(fallback),
   flag: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })

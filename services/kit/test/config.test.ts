@@ -18,6 +18,15 @@ describe('loadConfig', () => {
     expect(cfg).toEqual({ PORT: 9000, FEATURE_BYPASS_LLM: true, AI_BASE_URL: 'http://x:1/v1', WORKERS: 2 });
   });
 
+  it.each([
+    ['PORT', 'abc', 'PORT: expected a port (0–65535) (got "abc")'],
+    ['PORT', '80.5', 'PORT: expected a port (0–65535) (got "80.5")'],
+    ['WORKERS', 'many', 'WORKERS: expected a positive integer (got "many")'],
+    ['WORKERS', '0', 'WORKERS: expected a positive integer (got "0")'],
+  ])('explains %s=%s in words', (name, value, problem) => {
+    expect(() => loadConfig(schema, { [name]: value })).toThrow(problem);
+  });
+
   it('names every bad variable with its value and the reason', () => {
     let error: unknown;
     try {
