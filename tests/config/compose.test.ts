@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,16 @@ const PUBLISHED: Record<string, number[]> = {
   jaeger: [16686],
 };
 
+/** The services built from this repository (services/Dockerfile); every other one is a vendor image. */
+const NODE_SERVICES = ['automation-service', 'automation-service-canary', 'ai-pipeline'];
+
+/** A build section with its build args (compose-config's type leaves args out). */
+interface NodeBuild {
+  context: string;
+  dockerfile?: string;
+  args?: Record<string, string>;
+}
+
 function listenPorts(service: ComposeService): number[] {
   return [...(service.ports ?? []).map(containerPort), ...(service.expose ?? []).map(Number)];
 }
@@ -40,6 +51,10 @@ function env(service: ComposeService | undefined): Record<string, string | null>
 
 describe('docker-compose.yml', () => {
   let resolved: ComposeFile;
+
+  function build(name: string): NodeBuild {
+    return (resolved.services[name]?.build ?? { context: '' }) as NodeBuild;
+  }
 
   beforeAll(async () => {
     resolved = await loadResolvedCompose();
@@ -126,16 +141,40 @@ describe('docker-compose.yml', () => {
   });
 
   describe('node services', () => {
-    it('builds each service from its Dockerfile with the repository root as context', () => {
-      const builds = {
-        'automation-service': 'services/automation-service/Dockerfile',
-        'automation-service-canary': 'services/automation-service/Dockerfile',
-        'ai-pipeline': 'services/ai-pipeline/Dockerfile',
-      };
-      for (const [name, dockerfile] of Object.entries(builds)) {
-        expect(resolved.services[name]!.build).toEqual({ context: REPO_ROOT, dockerfile });
+    it('builds the node services, and only those, from services/Dockerfile with the repository root as context', () => {
+      const built = Object.entries(resolved.services).filter(([, s]) => s.build !== undefined).map(([name]) => name);
+      expect(built.sort()).toEqual([...NODE_SERVICES].sort());
+      for (const name of NODE_SERVICES) {
+        const { context, dockerfile } = build(name);
+        expect({ name, context, dockerfile }).toEqual({ name, context: REPO_ROOT, dockerfile: 'services/Dockerfile' });
       }
-      expect(resolved.services['automation-service-canary']!.image).toBe(resolved.services['automation-service']!.image);
+    });
+
+    it('names in SERVICE an existing folder under services/ whose package is @opsconductor/<SERVICE>', () => {
+      for (const name of NODE_SERVICES) {
+        const service = build(name).args?.SERVICE ?? '';
+        expect({ name, service }).toEqual({ name, service: expect.stringMatching(/^[a-z0-9][a-z0-9-]*$/) });
+        const manifest = path.join(REPO_ROOT, 'services', service, 'package.json');
+        expect({ name, manifest, exists: existsSync(manifest) }).toEqual({ name, manifest, exists: true });
+        const packageName = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+        expect({ name, packageName }).toEqual({ name, packageName: `@opsconductor/${service}` });
+      }
+    });
+
+    it('bakes in the PORT and METRICS_PORT its environment sets', () => {
+      for (const name of NODE_SERVICES) {
+        const { PORT, METRICS_PORT } = build(name).args ?? {};
+        const environment = env(resolved.services[name]);
+        expect({ name, PORT, METRICS_PORT }).toEqual({ name, PORT: environment.PORT, METRICS_PORT: environment.METRICS_PORT });
+        expect(PORT).toMatch(/^\d+$/);
+        expect(METRICS_PORT).toMatch(/^\d+$/);
+      }
+    });
+
+    it('builds the canary as the same image as the stable automation-service', () => {
+      const [stable, canary] = [resolved.services['automation-service']!, resolved.services['automation-service-canary']!];
+      expect(canary.image).toBe(stable.image);
+      expect(canary.build).toEqual(stable.build);
     });
 
     it('wires the automation-service to ai-pipeline, Redis and Jaeger by service name', () => {
@@ -160,7 +199,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('stops them later than their 10s shutdown grace, so in-flight requests drain', () => {
-      for (const name of ['automation-service', 'automation-service-canary', 'ai-pipeline']) {
+      for (const name of NODE_SERVICES) {
         const grace = resolved.services[name]!.stop_grace_period ?? '10s';
         expect({ name, grace }).toEqual({ name, grace: expect.stringMatching(/^\d+s$/) });
         expect(Number.parseInt(grace, 10)).toBeGreaterThan(10);

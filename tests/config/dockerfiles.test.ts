@@ -1,16 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Dockerfile, Instruction } from 'dockerfile-ast';
-import { DockerfileParser } from 'dockerfile-ast';
-import { REPO_ROOT } from './run-tool';
+import type { Dockerfile, Env, Instruction } from 'dockerfile-ast';
+import { Arg, DockerfileParser } from 'dockerfile-ast';
+import { REPO_ROOT, runTool } from './run-tool';
 
-/** Each service image: its folder and the ports of DESIGN.md it exposes (API, metrics). */
-const IMAGES = [
-  { folder: 'ai-pipeline', ports: ['8001', '9092'] },
-  { folder: 'automation-service', ports: ['3003', '9091'] },
-];
+const DOCKERFILE = 'services/Dockerfile';
 
 const START_COMMAND = ['node', '--require', './dist/instrument.js', 'dist/main.js'];
+
+/** The build stage's filters, with SERVICE still unexpanded: the shell expands it at build time. */
+const BUILD_COMMAND = 'pnpm --filter @opsconductor/${SERVICE}... run build';
+const DEPLOY_FILTER = '--filter @opsconductor/${SERVICE}';
 
 interface Stage {
   name: string | null;
@@ -40,15 +40,38 @@ function runs(stage: Stage): string[] {
   return stage.instructions.filter((i) => i.getKeyword() === 'RUN').map((i) => args(i).join(' '));
 }
 
-describe.each(IMAGES)('services/$folder/Dockerfile', ({ folder, ports }) => {
-  const file = path.join(REPO_ROOT, 'services', folder, 'Dockerfile');
-  const dockerfile = DockerfileParser.parse(readFileSync(file, 'utf8'));
+function keyword(stage: Stage, name: string): Instruction[] {
+  return stage.instructions.filter((i) => i.getKeyword() === name);
+}
+
+/** The names an ARG or ENV instruction defines, for whatever follows it in the same stage. */
+function defines(ins: Instruction): string[] {
+  if (ins instanceof Arg) return [ins.getProperty()?.getName() ?? ''];
+  if (ins.getKeyword() === 'ENV') return (ins as Env).getProperties().map((p) => p.getName());
+  return [];
+}
+
+function uses(ins: Instruction, name: string): boolean {
+  return ins.getVariables().some((v) => v.getName() === name);
+}
+
+/** Image services: every package under services/ the image can start (the kit has no start). */
+function imageServices(): string[] {
+  return readdirSync(path.join(REPO_ROOT, 'services'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(REPO_ROOT, 'services', d.name, 'package.json')))
+    .map((d) => d.name)
+    .filter((folder) => manifest(folder).scripts?.start !== undefined);
+}
+
+function manifest(folder: string): { name: string; scripts?: Record<string, string> } {
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, 'services', folder, 'package.json'), 'utf8')) as { name: string; scripts?: Record<string, string> };
+}
+
+describe(DOCKERFILE, () => {
+  const dockerfile = DockerfileParser.parse(readFileSync(path.join(REPO_ROOT, DOCKERFILE), 'utf8'));
   const all = stages(dockerfile);
   const build = all[0]!;
   const runtime = all[all.length - 1]!;
-  const manifestPath = path.join(REPO_ROOT, 'services', folder, 'package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; scripts?: Record<string, string> };
-  const packageName = manifest.name;
 
   describe('stages', () => {
     it('is multi-stage, every stage on a node:24 image', () => {
@@ -61,6 +84,22 @@ describe.each(IMAGES)('services/$folder/Dockerfile', ({ folder, ports }) => {
       expect(copies.length).toBeGreaterThan(0);
       for (const copy of copies) expect(copy.getFromFlag()?.getValue()).toBe(build.name);
     });
+
+    it('declares every variable in the stage that uses it, before the use (ARGs do not cross stages)', () => {
+      const undeclared: string[] = [];
+      const globals = dockerfile.getInitialARGs().map((a) => a.getProperty()?.getName());
+      for (const from of dockerfile.getFROMs()) {
+        for (const v of from.getVariables()) if (!globals.includes(v.getName())) undeclared.push(`FROM: ${v.getName()}`);
+      }
+      for (const stage of all) {
+        const known = new Set<string>();
+        for (const ins of stage.instructions) {
+          for (const v of ins.getVariables()) if (!known.has(v.getName())) undeclared.push(`${stage.name}: ${ins.getKeyword()} ${v.getName()}`);
+          for (const name of defines(ins)) known.add(name);
+        }
+      }
+      expect(undeclared).toEqual([]);
+    });
   });
 
   describe('build stage', () => {
@@ -70,30 +109,95 @@ describe.each(IMAGES)('services/$folder/Dockerfile', ({ folder, ports }) => {
       expect(steps.some((s) => /pnpm install .*--frozen-lockfile/.test(s))).toBe(true);
     });
 
+    it('takes SERVICE as a build arg of the build stage, with no default anywhere', () => {
+      const declared = dockerfile.getARGs().filter((a) => a.getProperty()?.getName() === 'SERVICE');
+      expect(declared.filter((a) => build.instructions.includes(a))).toHaveLength(1);
+      for (const arg of declared) expect(arg.getProperty()?.getValue()).toBeNull();
+    });
+
+    it('declares the build args after the install, so every service shares the download and install layers', () => {
+      const install = build.instructions.findIndex((i) => i.getKeyword() === 'RUN' && /pnpm install/.test(args(i).join(' ')));
+      const firstArg = build.instructions.findIndex((i) => i instanceof Arg);
+      expect(install).toBeGreaterThan(-1);
+      expect(firstArg).toBeGreaterThan(install);
+    });
+
     it('builds the service and the workspace packages it depends on', () => {
-      expect(runs(build)).toContain(`pnpm --filter ${packageName}... run build`);
+      expect(runs(build)).toContain(BUILD_COMMAND);
     });
 
     it('deploys the service with production dependencies only', () => {
       const deploy = runs(build).find((s) => / deploy /.test(s)) ?? '';
-      expect(deploy).toContain(`--filter ${packageName}`);
+      expect(deploy).toContain(DEPLOY_FILTER);
       expect(deploy).toContain('--prod');
       expect(deploy).toContain('--legacy');
     });
   });
 
+  // pnpm --filter matching nothing exits 0, so only this step stops a build with a bad SERVICE.
+  describe('the build-arg guard', () => {
+    const guard = keyword(build, 'RUN').find((i) => uses(i, 'SERVICE'));
+    const ports = { PORT: '8001', METRICS_PORT: '9092' };
+
+    async function runGuard(buildArgs: Record<string, string>) {
+      // The repository root stands in for WORKDIR /repo, which holds the same files at this step.
+      const env = { PATH: process.env.PATH, ...buildArgs };
+      return runTool('sh', ['-c', guard?.getArgumentsContent() ?? 'exit 0'], { debianPackage: 'dash', env });
+    }
+
+    it('runs before the service is built or deployed', () => {
+      const steps = keyword(build, 'RUN');
+      expect(guard).toBeDefined();
+      const pnpmSteps = steps.filter((i) => uses(i, 'SERVICE') && /pnpm --filter/.test(args(i).join(' ')));
+      expect(pnpmSteps.length).toBeGreaterThanOrEqual(2);
+      for (const step of pnpmSteps) expect(steps.indexOf(step)).toBeGreaterThan(steps.indexOf(guard!));
+    });
+
+    it('fails, saying so, when SERVICE is missing', async () => {
+      const result = await runGuard(ports);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('build arg SERVICE is required');
+    });
+
+    it('fails, naming the missing folder, when SERVICE is not a service', async () => {
+      const result = await runGuard({ SERVICE: 'no-such-service', ...ports });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('services/no-such-service/package.json');
+    });
+
+    it('fails when the ports are missing', async () => {
+      const result = await runGuard({ SERVICE: 'ai-pipeline' });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('PORT and METRICS_PORT');
+    });
+
+    it('passes for every service the image can start', async () => {
+      for (const folder of imageServices()) {
+        const result = await runGuard({ SERVICE: folder, ...ports });
+        expect({ folder, code: result.code, stderr: result.stderr }).toEqual({ folder, code: 0, stderr: '' });
+      }
+    });
+  });
+
   describe('runtime stage', () => {
     it('runs as the non-root node user', () => {
-      const users = runtime.instructions.filter((i) => i.getKeyword() === 'USER').map((i) => args(i)[0]);
+      const users = keyword(runtime, 'USER').map((i) => args(i)[0]);
       expect(users.length).toBeGreaterThan(0);
       expect(users[users.length - 1]).toBe('node');
     });
 
-    it('sets NODE_ENV=production and exposes the API and metrics ports', () => {
-      const env = runtime.instructions.filter((i) => i.getKeyword() === 'ENV').flatMap(args);
-      expect(env).toContain('NODE_ENV=production');
-      const exposed = runtime.instructions.filter((i) => i.getKeyword() === 'EXPOSE').flatMap(args);
-      expect(exposed.sort()).toEqual([...ports].sort());
+    it('sets NODE_ENV=production and defaults the ports to the build args', () => {
+      const env = Object.fromEntries(
+        (keyword(runtime, 'ENV') as Env[]).flatMap((e) => e.getProperties()).map((p) => [p.getName(), p.getValue()]),
+      );
+      expect(env).toMatchObject({ NODE_ENV: 'production', PORT: '${PORT}', METRICS_PORT: '${METRICS_PORT}' });
+      const declared = keyword(runtime, 'ARG').flatMap(defines);
+      expect(declared).toEqual(expect.arrayContaining(['PORT', 'METRICS_PORT']));
+    });
+
+    it('exposes the API and metrics ports of the build args', () => {
+      const exposed = keyword(runtime, 'EXPOSE').flatMap(args);
+      expect(exposed.sort()).toEqual(['${METRICS_PORT}', '${PORT}']);
     });
 
     it('probes GET /health with node itself', () => {
@@ -111,8 +215,12 @@ describe.each(IMAGES)('services/$folder/Dockerfile', ({ folder, ports }) => {
       expect(cmds[0]!.getJSONStrings().map((s) => s.getJSONValue())).toEqual(START_COMMAND);
     });
 
-    it('starts it exactly as the package\'s own start script does', () => {
-      expect(manifest.scripts?.start).toBe(START_COMMAND.join(' '));
+    it('starts every service exactly as the package\'s own start script does', () => {
+      const folders = imageServices();
+      expect(folders).toEqual(expect.arrayContaining(['ai-pipeline', 'automation-service']));
+      for (const folder of folders) {
+        expect({ folder, start: manifest(folder).scripts?.start }).toEqual({ folder, start: START_COMMAND.join(' ') });
+      }
     });
   });
 });
