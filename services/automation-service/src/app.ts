@@ -3,8 +3,8 @@ import { createHttpApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger } from '@opsconductor/kit';
 import { createAiMetrics } from './ai-metrics';
 import type { AiMetrics } from './ai-metrics';
-import { pipelineReadiness } from './pipeline-client';
-import type { AiPipeline } from './pipeline-client';
+import { pipelineReadiness } from '@opsconductor/pipeline-client';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { registerExecuteRoute } from './routes/execute';
 
 export const SERVICE_NAME = 'automation-service';
@@ -36,8 +36,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-export { createAiPipelineClient, pipelineReadiness } from './pipeline-client';
-export type { AiPipeline, AiPipelineClientOptions, CallContext, ExecuteRequest } from './pipeline-client';
+export { createAiPipelineClient, pipelineReadiness } from '@opsconductor/pipeline-client';
+export type { AiPipeline, AiPipelineClientOptions, CallContext, ExecuteRequest } from '@opsconductor/pipeline-client';
 export { createAiMetrics } from './ai-metrics';
 export type { AiMetrics } from './ai-metrics';
 export { configSchema } from './config';

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import { ERROR_CODES, isValidTraceId } from '@opsconductor/kit';
-import type { ErrorCode } from '@opsconductor/kit';
-
-/** A tool name as ai-pipeline's registry spells them: lower-case, at most 64 characters. */
-export const TOOL_NAME_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+import { isValidTraceId } from '@opsconductor/kit';
+import { TOOL_NAME_PATTERN } from '@opsconductor/pipeline-client';
 
 export const MAX_INPUT_CHARS = 100_000;
 
@@ -18,30 +15,3 @@ export const executeBodySchema = z.strictObject({
 });
 
 export type ExecuteBody = z.infer<typeof executeBodySchema>;
-
-/** ai-pipeline's 200 answer. Extra fields (its own duration, trace id) are ignored. */
-export const pipelineSuccessSchema = z.object({
-  success: z.literal(true),
-  output: z.json(),
-  tool: toolName,
-});
-
-export type PipelineSuccess = z.infer<typeof pipelineSuccessSchema>;
-
-/** ai-pipeline's error envelope (the kit's, as every service answers it). */
-export const pipelineErrorSchema = z.object({
-  success: z.literal(false),
-  error: z.object({
-    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
-    message: z.string(),
-    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  }),
-  tool: z.string().optional(),
-});
-
-export type PipelineErrorAnswer = z.infer<typeof pipelineErrorSchema>;
-
-/** The tool named by an upstream answer, when it is a well-formed name (it may become a metric label). */
-export function wellFormedTool(value: unknown): string | undefined {
-  return typeof value === 'string' && TOOL_NAME_PATTERN.test(value) ? value : undefined;
-}

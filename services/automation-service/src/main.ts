@@ -1,7 +1,7 @@
 import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
-import { createAiPipelineClient } from './pipeline-client';
+import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 
 runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);

@@ -11,8 +11,8 @@ import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit
 import type { HttpMetrics } from '@opsconductor/kit';
 import { captureLogs } from '@opsconductor/kit/testing';
 import { SERVICE_NAME, createApp } from '../src/app';
-import { createAiPipelineClient } from '../src/pipeline-client';
-import type { AiPipeline } from '../src/pipeline-client';
+import { createAiPipelineClient } from '@opsconductor/pipeline-client';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
 
 export interface ServiceUnderTest {
   url: string;

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { isAppError, parseInput } from '@opsconductor/kit';
 import type { AiMetrics } from '../ai-metrics';
 import { executeBodySchema } from '../execute-schema';
-import type { AiPipeline } from '../pipeline-client';
-import { CallCancelledError, PipelineError } from '../pipeline-errors';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
+import { CallCancelledError, PipelineError } from '@opsconductor/pipeline-client';
 
 export interface ExecuteRouteDeps {
   pipeline: AiPipeline;

@@ -1,9 +1,9 @@
 import { Pool } from 'undici';
 import { outgoingTraceHeaders } from '@opsconductor/kit';
 import type { ReadinessCheck } from '@opsconductor/kit';
-import { pipelineSuccessSchema } from './execute-schema';
-import type { PipelineSuccess } from './execute-schema';
-import { CallCancelledError, PipelineError, errorFromAnswer, isUnreachable, timeoutError, unreachableError } from './pipeline-errors';
+import { pipelineSuccessSchema } from './answers';
+import type { PipelineSuccess } from './answers';
+import { CallCancelledError, PipelineError, errorFromAnswer, isUnreachable, timeoutError, unreachableError } from './errors';
 
 /** What /ai/execute sends on to ai-pipeline's POST /execute. */
 export interface ExecuteRequest {

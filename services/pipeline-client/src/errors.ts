@@ -1,6 +1,6 @@
 import { AppError, ERROR_CODES, codeForStatus } from '@opsconductor/kit';
 import type { AppErrorOptions, ErrorCode } from '@opsconductor/kit';
-import { pipelineErrorSchema, wellFormedTool } from './execute-schema';
+import { pipelineErrorSchema, wellFormedTool } from './answers';
 
 /**
  * A failed call to ai-pipeline, as the caller of /ai/execute will see it. Carries what the
@@ -11,12 +11,22 @@ export class PipelineError extends AppError {
   readonly tool: string | undefined;
   /** ai-pipeline's HTTP status, when it answered at all. */
   readonly upstreamStatus: number | undefined;
+  /**
+   * Whether the same call may succeed later: ai-pipeline's own `error.retryable` when it said
+   * so, else true for transport failures, timeouts, 429 and 5xx, false for the caller's 4xx.
+   */
+  readonly retryable: boolean;
 
-  constructor(code: ErrorCode, message: string, opts: AppErrorOptions & { tool?: string; upstreamStatus?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: AppErrorOptions & { tool?: string; upstreamStatus?: number; retryable?: boolean } = {},
+  ) {
     super(code, message, opts);
     this.name = 'PipelineError';
     this.tool = opts.tool;
     this.upstreamStatus = opts.upstreamStatus;
+    this.retryable = opts.retryable ?? (code === 'RATE_LIMITED' || this.status >= 500);
   }
 }
 
@@ -79,11 +89,12 @@ export function errorFromAnswer(status: number, body: string, retryAfter: string
       retryAfterS: parseRetryAfter(retryAfter),
       tool,
       upstreamStatus: status,
+      retryable: envelope.error.retryable,
     });
   }
   if (status >= 500) {
     const what = envelope ? `${status} ${envelope.error.code}: ${envelope.error.message}` : `${status} (unexpected body)`;
-    return new PipelineError('BAD_GATEWAY', `AI Pipeline failed: ${what}`, { tool, upstreamStatus: status });
+    return new PipelineError('BAD_GATEWAY', `AI Pipeline failed: ${what}`, { tool, upstreamStatus: status, retryable: envelope?.error.retryable });
   }
   return new PipelineError('BAD_GATEWAY', `AI Pipeline answered ${status} with an unexpected body`, { tool, upstreamStatus: status });
 }
