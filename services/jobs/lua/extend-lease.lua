@@ -1,0 +1,23 @@
+--[[
+  Extends the lease of a running job for its current holder (heartbeat).
+
+  Input:
+    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN (unused)
+    ARGV[4] finished-hash TTL (unused)   ARGV[5] lease token   ARGV[6] lease duration (ms)
+
+  Output:
+    { lease_expires_at, cancel_requested ('0' | '1') }
+    error NOT_FOUND               no such job
+    error LEASE_LOST <status>     not running, or the token is not the current one
+]]
+-- @include common
+local k = keysFromArgs()
+local refused = checkLease(k, ARGV[5])
+if refused then
+  return refused
+end
+local expires = fmt(tonumber(ARGV[2]) + tonumber(ARGV[6]))
+redis.call('HSET', k.job, 'lease_expires_at', expires)
+redis.call('ZADD', k.leases, expires, ARGV[1])
+return { expires, redis.call('HGET', k.job, 'cancel_requested') }

@@ -1,0 +1,45 @@
+--[[
+  Records a failed attempt of a running job:
+    running -> failed     (retryable and attempts < max_attempts; waits in T:delayed)
+    running -> dead       (permanent error or attempts used up; enters the DLQ T:dead)
+    running -> cancelled  (a cancel was requested: a cancelled job is never retried)
+
+  Input:
+    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
+    ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token   ARGV[6] error JSON {code, message}
+    ARGV[7] '1' when the error is retryable   ARGV[8] retry due time (ms)
+
+  Output:
+    HGETALL of the job in its new status
+    error NOT_FOUND | LEASE_LOST <status>
+]]
+-- @include common
+local k = keysFromArgs()
+local member, now = ARGV[1], ARGV[2]
+local _, id = splitMember(member)
+local refused = checkLease(k, ARGV[5])
+if refused then
+  return refused
+end
+clearLease(k, member)
+redis.call('HSET', k.job, 'error', ARGV[6])
+
+local attempts = tonumber(redis.call('HGET', k.job, 'attempts'))
+local maxAttempts = tonumber(redis.call('HGET', k.job, 'max_attempts'))
+local to
+if redis.call('HGET', k.job, 'cancel_requested') == '1' then
+  to = 'cancelled'
+  finish(k, member, now, ARGV[4])
+elseif ARGV[7] == '1' and attempts < maxAttempts then
+  to = 'failed'
+  redis.call('HSET', k.job, 'retry_at', ARGV[8])
+  redis.call('ZADD', k.delayed, ARGV[8], member)
+else
+  to = 'dead'
+  redis.call('ZADD', k.dead, now, member)
+  finish(k, member, now, ARGV[4])
+end
+setStatus(k, id, 'running', to)
+addEvent(k, ARGV[3], id, to, 'running', now, { error = ARGV[6] })
+return redis.call('HGETALL', k.job)

@@ -1,0 +1,30 @@
+--[[
+  The worker confirms that a running job whose cancel was requested has stopped:
+  running -> cancelled.
+
+  Input:
+    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
+    ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token
+
+  Output:
+    HGETALL of the cancelled job
+    error NOT_FOUND | LEASE_LOST <status>
+    error CONFLICT running    no cancel was requested for this job
+]]
+-- @include common
+local k = keysFromArgs()
+local member, now = ARGV[1], ARGV[2]
+local _, id = splitMember(member)
+local refused = checkLease(k, ARGV[5])
+if refused then
+  return refused
+end
+if redis.call('HGET', k.job, 'cancel_requested') ~= '1' then
+  return redis.error_reply('CONFLICT running')
+end
+clearLease(k, member)
+setStatus(k, id, 'running', 'cancelled')
+finish(k, member, now, ARGV[4])
+addEvent(k, ARGV[3], id, 'cancelled', 'running', now)
+return redis.call('HGETALL', k.job)

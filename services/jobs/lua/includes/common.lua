@@ -1,0 +1,103 @@
+--[[
+  Shared helpers, pasted into each script at load time (`-- @include common`).
+
+  Key layout (T = partition tag `{<prefix>:p<k>}`, W = workspace id):
+    T:ws:W:job:<id>       hash, the job record
+    T:ws:W:idx            zset of the workspace's jobs, score = created_at ms
+    T:ws:W:idx:<status>   one zset per status, same score
+    T:ws:W:idem:<key>     string `<job_id>|<expires_ms>`
+    T:ws:W:events         stream of status changes
+    T:ready T:delayed T:leases T:dead T:finished   partition zsets, members `W|<id>`
+    T:stats               hash, job count per status
+  Every key a script touches carries T, so a script stays inside one cluster slot.
+]]
+local STATUSES = { 'pending', 'running', 'completed', 'failed', 'cancelled', 'dead' }
+
+-- Lua numbers are doubles; Redis would print big ones in exponent form, so format by hand.
+local function fmt(n)
+  return string.format('%.0f', n)
+end
+
+-- Priority 9 first, FIFO inside a priority (1e13 ms is past year 2286).
+local function readyScore(priority, enqueuedMs)
+  return fmt((9 - tonumber(priority)) * 1e13 + tonumber(enqueuedMs))
+end
+
+local function splitMember(member)
+  local sep = string.find(member, '|', 1, true)
+  return string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
+end
+
+-- The standard KEYS of a script that works on one job (order fixed in src/keys.ts).
+local function keysFromArgs()
+  local k = { job = KEYS[1], idx = KEYS[2], status = {} }
+  for i, s in ipairs(STATUSES) do k.status[s] = KEYS[2 + i] end
+  k.events, k.ready, k.delayed, k.leases = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+  k.dead, k.finished, k.stats = KEYS[13], KEYS[14], KEYS[15]
+  return k
+end
+
+-- The same table, built from the partition tag, for scripts that find jobs in partition zsets.
+local function keysFromTag(tag, ws, id)
+  local base = tag .. ':ws:' .. ws
+  local k = { job = base .. ':job:' .. id, idx = base .. ':idx', status = {} }
+  for _, s in ipairs(STATUSES) do k.status[s] = base .. ':idx:' .. s end
+  k.events = base .. ':events'
+  k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
+  k.dead, k.finished, k.stats = tag .. ':dead', tag .. ':finished', tag .. ':stats'
+  return k
+end
+
+-- Moves the job between status indexes and keeps the per-partition counts exact.
+local function setStatus(k, id, from, to)
+  local created = redis.call('HGET', k.job, 'created_at')
+  if redis.call('ZREM', k.status[from], id) == 1 then
+    redis.call('HINCRBY', k.stats, from, -1)
+  end
+  redis.call('ZADD', k.status[to], created, id)
+  redis.call('HINCRBY', k.stats, to, 1)
+  redis.call('HSET', k.job, 'status', to)
+end
+
+local function addEvent(k, maxLen, id, status, prev, now, extra)
+  local args = { 'XADD', k.events, 'MAXLEN', '~', maxLen, '*',
+    'job_id', id, 'status', status, 'prev', prev, 'at', now,
+    'attempts', redis.call('HGET', k.job, 'attempts') or '0' }
+  if extra then
+    for f, v in pairs(extra) do
+      table.insert(args, f)
+      table.insert(args, v)
+    end
+  end
+  return redis.call(unpack(args))
+end
+
+-- A finished job (completed, cancelled, dead) is indexed for prune and expires as a safety net.
+local function finish(k, member, now, ttlMs)
+  redis.call('HSET', k.job, 'finished_at', now)
+  redis.call('ZADD', k.finished, now, member)
+  redis.call('PEXPIRE', k.job, ttlMs)
+end
+
+local function clearLease(k, member)
+  redis.call('ZREM', k.leases, member)
+  redis.call('HDEL', k.job, 'lease_token', 'lease_expires_at', 'worker_id')
+end
+
+-- Puts the job at the back of its priority in the ready queue.
+local function enqueueReady(k, member, now)
+  redis.call('HSET', k.job, 'enqueued_at', now)
+  redis.call('ZADD', k.ready, readyScore(redis.call('HGET', k.job, 'priority'), now), member)
+end
+
+-- Fencing: only the holder of the current lease token may act on a running job.
+local function checkLease(k, token)
+  local status = redis.call('HGET', k.job, 'status')
+  if not status then
+    return redis.error_reply('NOT_FOUND')
+  end
+  if status ~= 'running' or redis.call('HGET', k.job, 'lease_token') ~= token then
+    return redis.error_reply('LEASE_LOST ' .. status)
+  end
+  return nil
+end

@@ -1,0 +1,96 @@
+/** Job statuses; the order is also the order of the status indexes in a script's KEYS. */
+export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'dead'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** `^[a-z][a-z0-9_.-]{0,63}$`, e.g. `echo`, `gmail.send`. */
+export const ACTION_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+export interface JobErrorInfo {
+  code: string;
+  message: string;
+}
+
+export interface TraceContext {
+  trace_id: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** A job as callers see it. Times are ISO 8601 strings (stored as epoch ms in Redis). */
+export interface Job {
+  job_id: string;
+  workspace_id: string;
+  actor_id: string;
+  action: string;
+  params: unknown;
+  /** 0–9, 9 runs first. */
+  priority: number;
+  status: JobStatus;
+  /** Attempts started so far (a reaped attempt counts; retry/replay resets to 0). */
+  attempts: number;
+  max_attempts: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** When a `failed` job is due for its next attempt. */
+  retry_at: string | null;
+  result: unknown;
+  error: JobErrorInfo | null;
+  client_request_id: string | null;
+  trace: TraceContext | null;
+  /** Fencing token of the current lease; only set while running. */
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  worker_id: string | null;
+  cancel_requested: boolean;
+  body_hash: string;
+}
+
+/** What a worker holds after claim(): enough to act on the job under its lease. */
+export interface JobLease {
+  workspace_id: string;
+  job_id: string;
+  attempts: number;
+  lease_token: string;
+}
+
+/** A claimed job: a Job whose lease token is set. */
+export type ClaimedJob = Job & { lease_token: string };
+
+const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+const json = (text: string | undefined): unknown => (text === undefined || text === '' ? null : JSON.parse(text));
+
+/** Decodes a job hash given as HGETALL's flat `[field, value, ...]` array or as an object. */
+export function decodeJob(raw: string[] | Record<string, string>): Job {
+  const h: Record<string, string> = Array.isArray(raw) ? pairs(raw) : raw;
+  return {
+    job_id: h.job_id ?? '',
+    workspace_id: h.workspace_id ?? '',
+    actor_id: h.actor_id ?? '',
+    action: h.action ?? '',
+    params: json(h.params),
+    priority: Number(h.priority),
+    status: h.status as JobStatus,
+    attempts: Number(h.attempts ?? 0),
+    max_attempts: Number(h.max_attempts),
+    created_at: iso(h.created_at) ?? '',
+    started_at: iso(h.started_at),
+    finished_at: iso(h.finished_at),
+    retry_at: iso(h.retry_at),
+    result: json(h.result),
+    error: json(h.error) as JobErrorInfo | null,
+    client_request_id: h.client_request_id || null,
+    trace: json(h.trace) as TraceContext | null,
+    lease_token: h.lease_token || null,
+    lease_expires_at: iso(h.lease_expires_at),
+    worker_id: h.worker_id || null,
+    cancel_requested: h.cancel_requested === '1',
+    body_hash: h.body_hash ?? '',
+  };
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
+}

@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
+import { backoffDelayMs } from './backoff';
+import { encodeCursor } from './cursor';
+import { JobError, invalid } from './errors';
+import { decodeXread, type JobEvent } from './events';
+import { decodeJob, JOB_STATUSES, type ClaimedJob, type Job, type JobErrorInfo, type JobLease, type JobStatus } from './job';
+import { createKeySpace, type KeySpace } from './keys';
+import { pageNewestFirst, pageNewestFirstAcross } from './listing';
+import { createScriptRunner, type ScriptName } from './scripts';
+import { resolveOptions, type JobStoreOptions } from './store-options';
+import { checkLimit, checkStatus, checkWorkspace, normalizeInput, type EnqueueInput } from './validate';
+
+export interface JobPage {
+  jobs: Job[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  /** Visibility timeout: the job returns to the queue if the lease is not extended in time. */
+  leaseMs: number;
+}
+
+export interface BatchOptions {
+  /** Most jobs one script call handles (keeps each script short). Default 100. */
+  limit?: number;
+}
+
+export interface ReapResult {
+  requeued: number;
+  dead: number;
+  cancelled: number;
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;
+
+/** The job store and queue on Redis. Every state change is one Lua script (lua/). */
+export function createJobStore(options: JobStoreOptions) {
+  const o = resolveOptions(options);
+  const redis = options.redis;
+  const keys: KeySpace = createKeySpace(o.prefix, o.partitions);
+  const scripts = createScriptRunner(redis);
+
+  const checkPartition = (p: number): void => {
+    if (!Number.isInteger(p) || p < 0 || p >= o.partitions) throw invalid('partition', `must be 0 to ${o.partitions - 1}`);
+  };
+  const checkJobId = (id: string): void => {
+    if (typeof id !== 'string' || id.length < 1 || id.length > 64) throw new JobError('NOT_FOUND', 'job not found');
+  };
+
+  /** Runs a script on one job: the 15 standard keys, then member, now, MAXLEN, finished TTL, extra. */
+  async function onJob(name: ScriptName, ws: string, id: string, extra: (string | number)[] = []): Promise<unknown> {
+    checkWorkspace(ws);
+    checkJobId(id);
+    const argv = [keys.member(ws, id), o.now(), o.eventsMaxLen, o.finishedTtlMs, ...extra];
+    return scripts.run(name, keys.jobKeys(ws, id), argv);
+  }
+
+  /** Runs a script on a partition: its own keys, then tag, now, MAXLEN, finished TTL, extra. */
+  async function onPartition(name: ScriptName, p: number, partitionKeys: string[], extra: (string | number)[]): Promise<unknown> {
+    checkPartition(p);
+    return scripts.run(name, partitionKeys, [keys.tag(p), o.now(), o.eventsMaxLen, o.finishedTtlMs, ...extra]);
+  }
+
+  const onLease = (name: ScriptName, lease: JobLease, extra: (string | number)[] = []) =>
+    onJob(name, lease.workspace_id, lease.job_id, [lease.lease_token, ...extra]);
+
+  async function fetchJobs(ws: string, ids: string[]): Promise<Job[]> {
+    if (ids.length === 0) return [];
+    // One workspace's hashes share a slot, so a pipeline works on a Cluster too.
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hgetall(keys.job(ws, id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies
+      .map(([err, hash]) => {
+        if (err) throw err;
+        return hash as Record<string, string>;
+      })
+      .filter((hash) => Object.keys(hash).length > 0)
+      .map(decodeJob);
+  }
+
+  return {
+    keys,
+    channels: keys.channels,
+    partitions: o.partitions,
+    partitionOf: (ws: string): number => keys.partitionOf(ws),
+
+    /** Adds a pending job; with a known `client_request_id` returns the original (`replayed`). */
+    async enqueue(input: EnqueueInput): Promise<{ job: Job; replayed: boolean }> {
+      const n = normalizeInput(input);
+      const id = uuidv7();
+      const now = o.now();
+      const fields: Record<string, string> = {
+        job_id: id,
+        workspace_id: n.workspace_id,
+        actor_id: n.actor_id,
+        action: n.action,
+        params: JSON.stringify(n.params),
+        priority: String(n.priority),
+        max_attempts: String(n.max_attempts),
+        created_at: String(now),
+      };
+      if (n.client_request_id !== undefined) fields.client_request_id = n.client_request_id;
+      if (n.trace !== undefined) fields.trace = JSON.stringify(n.trace);
+      const idemKey = keys.idempotency(n.workspace_id, n.client_request_id ?? '');
+      const argv = [
+        keys.member(n.workspace_id, id), now, o.eventsMaxLen, o.finishedTtlMs, JSON.stringify(fields),
+        n.client_request_id === undefined ? '0' : '1', n.body_hash, o.idempotencyTtlMs, o.maxPending,
+        keys.channels.wake, keys.partitionOf(n.workspace_id),
+      ];
+      const [outcome, hash] = (await scripts.run('enqueue', [...keys.jobKeys(n.workspace_id, id), idemKey], argv)) as [string, string[]];
+      return { job: decodeJob(hash), replayed: outcome === 'replayed' };
+    },
+
+    /** The job, or null when it does not exist in this workspace. */
+    async get(ws: string, id: string): Promise<Job | null> {
+      checkWorkspace(ws);
+      if (typeof id !== 'string' || id.length < 1 || id.length > 64) return null;
+      const [job] = await fetchJobs(ws, [id]);
+      return job ?? null;
+    },
+
+    /** A workspace's jobs, newest first; `limit` 1–100 (default 100). */
+    async list(ws: string, opts: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> {
+      checkWorkspace(ws);
+      checkStatus(opts.status);
+      const limit = checkLimit(opts.limit, 100);
+      const page = await pageNewestFirst(redis, keys.index(ws, opts.status), limit, opts.cursor);
+      const jobs = await fetchJobs(ws, page.items.map((i) => i.member));
+      return { jobs, next_cursor: page.next ? encodeCursor(page.next) : null };
+    },
+
+    /** Leases the next ready job of a partition, or null when none is ready. */
+    async claim(partition: number, opts: ClaimOptions): Promise<ClaimedJob | null> {
+      checkPartition(partition);
+      const p = partition;
+      const reply = await onPartition('claim', p, [keys.ready(p), keys.leases(p), keys.stats(p)], [
+        opts.leaseMs, opts.workerId, randomBytes(8).toString('hex'),
+      ]);
+      return reply ? (decodeJob(reply as string[]) as ClaimedJob) : null;
+    },
+
+    /** Heartbeat: pushes the lease out by `leaseMs` from now; tells whether a cancel was requested. */
+    async extendLease(lease: JobLease, leaseMs: number): Promise<{ lease_expires_at: string; cancel_requested: boolean }> {
+      const [expires, cancel] = (await onLease('extend-lease', lease, [leaseMs])) as [string, string];
+      return { lease_expires_at: new Date(Number(expires)).toISOString(), cancel_requested: cancel === '1' };
+    },
+
+    async complete(lease: JobLease, result: unknown): Promise<Job> {
+      return decodeJob((await onLease('complete', lease, [JSON.stringify(result ?? null)])) as string[]);
+    },
+
+    /** A failed attempt: retried after backoff when retryable and attempts remain, else dead. */
+    async fail(lease: JobLease, error: JobErrorInfo, opts: { retryable: boolean }): Promise<Job> {
+      const retryAt = o.now() + backoffDelayMs(lease.attempts, o.backoff, o.random);
+      const errorJson = JSON.stringify({ code: error.code, message: error.message });
+      return decodeJob((await onLease('fail', lease, [errorJson, opts.retryable ? '1' : '0', retryAt])) as string[]);
+    },
+
+    /** The worker stopped a job whose cancel was requested: running → cancelled. */
+    async finishCancelled(lease: JobLease): Promise<Job> {
+      return decodeJob((await onLease('finish-cancelled', lease)) as string[]);
+    },
+
+    /** Gives a running job back (graceful shutdown) without counting the attempt. */
+    async release(lease: JobLease): Promise<Job> {
+      const p = keys.partitionOf(lease.workspace_id);
+      return decodeJob((await onLease('release', lease, [keys.channels.wake, p])) as string[]);
+    },
+
+    /** Pending → cancelled at once; running → cancel requested (`cancelling`). */
+    async cancel(ws: string, id: string): Promise<{ job: Job; outcome: 'cancelled' | 'cancelling' }> {
+      const [outcome, hash] = (await onJob('cancel', ws, id, [keys.channels.cancel])) as [string, string[]];
+      return { job: decodeJob(hash), outcome: outcome as 'cancelled' | 'cancelling' };
+    },
+
+    /** Failed or dead → pending at once, attempts reset. */
+    async retry(ws: string, id: string): Promise<Job> {
+      return decodeJob((await onJob('retry', ws, id, ['failed,dead', keys.channels.wake, keys.partitionOf(ws)])) as string[]);
+    },
+
+    /** Operator replay from the DLQ: dead → pending. */
+    async replayDead(ws: string, id: string): Promise<Job> {
+      return decodeJob((await onJob('retry', ws, id, ['dead', keys.channels.wake, keys.partitionOf(ws)])) as string[]);
+    },
+
+    /** The DLQ across all partitions, most recently dead first. */
+    async listDead(opts: { limit?: number; cursor?: string } = {}): Promise<JobPage> {
+      const limit = checkLimit(opts.limit, 100);
+      const deadKeys = Array.from({ length: o.partitions }, (_, p) => keys.dead(p));
+      const page = await pageNewestFirstAcross(redis, deadKeys, limit, opts.cursor);
+      const byWorkspace = new Map<string, string[]>();
+      for (const { member } of page.items) {
+        const sep = member.indexOf('|');
+        const ws = member.slice(0, sep);
+        byWorkspace.set(ws, [...(byWorkspace.get(ws) ?? []), member.slice(sep + 1)]);
+      }
+      const found = new Map<string, Job>();
+      await Promise.all(
+        [...byWorkspace].map(async ([ws, ids]) => {
+          for (const job of await fetchJobs(ws, ids)) found.set(keys.member(ws, job.job_id), job);
+        }),
+      );
+      const jobs = page.items.flatMap((i) => found.get(i.member) ?? []);
+      return { jobs, next_cursor: page.next ? encodeCursor(page.next) : null };
+    },
+
+    /** Expired leases of a partition → pending (or dead when attempts are used up). */
+    async reap(partition: number, opts: BatchOptions = {}): Promise<ReapResult> {
+      const p = partition;
+      checkPartition(p);
+      const [requeued, dead, cancelled] = (await onPartition('reap', p,
+        [keys.leases(p), keys.ready(p), keys.dead(p), keys.finished(p), keys.stats(p)],
+        [opts.limit ?? 100, keys.channels.wake, p])) as number[];
+      return { requeued: requeued ?? 0, dead: dead ?? 0, cancelled: cancelled ?? 0 };
+    },
+
+    /** Failed jobs of a partition whose retry is due → pending. Returns how many. */
+    async promote(partition: number, opts: BatchOptions = {}): Promise<number> {
+      const p = partition;
+      checkPartition(p);
+      return (await onPartition('promote', p, [keys.delayed(p), keys.ready(p), keys.stats(p)], [
+        opts.limit ?? 100, keys.channels.wake, p,
+      ])) as number;
+    },
+
+    /** Deletes a partition's jobs finished more than retentionDays ago. Returns how many. */
+    async prune(partition: number, opts: BatchOptions = {}): Promise<number> {
+      const p = partition;
+      checkPartition(p);
+      return (await onPartition('prune', p, [keys.finished(p), keys.dead(p), keys.stats(p)], [
+        o.now() - o.retentionMs, opts.limit ?? 100,
+      ])) as number;
+    },
+
+    /** A workspace's events after the stream id `after` (default: from the start), oldest first. */
+    async events(ws: string, opts: { after?: string; count?: number; blockMs?: number } = {}): Promise<JobEvent[]> {
+      checkWorkspace(ws);
+      const count = opts.count ?? 100;
+      const key = keys.events(ws);
+      const after = opts.after ?? '0-0';
+      if (opts.blockMs === undefined) return decodeXread(await redis.call('XREAD', 'COUNT', count, 'STREAMS', key, after));
+      if (!options.blockingRedis) throw new Error('jobs: events with blockMs need the blockingRedis option');
+      return decodeXread(await options.blockingRedis.call('XREAD', 'COUNT', count, 'BLOCK', opts.blockMs, 'STREAMS', key, after));
+    },
+
+    /** 1-based place of a pending job in its partition's ready queue (all workspaces), else null. */
+    async queuePosition(ws: string, id: string): Promise<number | null> {
+      checkWorkspace(ws);
+      const rank = await redis.zrank(keys.ready(keys.partitionOf(ws)), keys.member(ws, id));
+      return rank === null ? null : rank + 1;
+    },
+
+    /** Job counts per status over all partitions (exact: every script keeps T:stats). */
+    async depth(): Promise<Record<JobStatus, number>> {
+      const stats = await Promise.all(Array.from({ length: o.partitions }, (_, p) => redis.hgetall(keys.stats(p))));
+      const total = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+      for (const hash of stats) for (const s of JOB_STATUSES) total[s] += Number(hash[s] ?? 0);
+      return total;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
+import { invalid } from './errors';
+import { ACTION_PATTERN, JOB_STATUSES, type JobStatus, type TraceContext } from './job';
+import { WORKSPACE_ID_PATTERN } from './keys';
+
+/** What a caller submits. snake_case like the API body and the job record. */
+export interface EnqueueInput {
+  workspace_id: string;
+  actor_id: string;
+  action: string;
+  /** Any JSON value; default `{}`. */
+  params?: unknown;
+  /** 0–9, default 5. */
+  priority?: number;
+  /** 1–100, default 5. */
+  max_attempts?: number;
+  /** Idempotency key: the same key in the same workspace within the TTL returns the same job. */
+  client_request_id?: string;
+  trace?: TraceContext;
+}
+
+export interface NormalizedInput {
+  workspace_id: string;
+  actor_id: string;
+  action: string;
+  params: unknown;
+  priority: number;
+  max_attempts: number;
+  client_request_id: string | undefined;
+  trace: TraceContext | undefined;
+  body_hash: string;
+}
+
+export function checkWorkspace(workspaceId: string): void {
+  if (typeof workspaceId !== 'string' || !WORKSPACE_ID_PATTERN.test(workspaceId)) {
+    throw invalid('workspace_id', `must match ${WORKSPACE_ID_PATTERN.source}`);
+  }
+}
+
+export function checkStatus(status: string | undefined): asserts status is JobStatus | undefined {
+  if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
+    throw invalid('status', `must be one of ${JOB_STATUSES.join(', ')}`);
+  }
+}
+
+export function checkLimit(limit: number | undefined, fallback: number): number {
+  const value = limit ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > 100) throw invalid('limit', 'must be an integer from 1 to 100');
+  return value;
+}
+
+function intInRange(field: string, value: number | undefined, min: number, max: number, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw invalid(field, `must be an integer from ${min} to ${max}`);
+  return v;
+}
+
+/**
+ * Validates a submission and hashes the parts that define it (action, params, priority,
+ * max_attempts, canonical JSON) so an idempotent replay with another body is detected.
+ */
+export function normalizeInput(input: EnqueueInput): NormalizedInput {
+  checkWorkspace(input.workspace_id);
+  if (typeof input.actor_id !== 'string' || input.actor_id.length < 1 || input.actor_id.length > 128) {
+    throw invalid('actor_id', 'must be 1 to 128 characters');
+  }
+  if (typeof input.action !== 'string' || !ACTION_PATTERN.test(input.action)) {
+    throw invalid('action', `must match ${ACTION_PATTERN.source}`);
+  }
+  const key = input.client_request_id;
+  if (key !== undefined && (typeof key !== 'string' || key.length < 1 || key.length > 255)) {
+    throw invalid('client_request_id', 'must be 1 to 255 characters');
+  }
+  const params = input.params === undefined ? {} : input.params;
+  const priority = intInRange('priority', input.priority, 0, 9, 5);
+  const maxAttempts = intInRange('max_attempts', input.max_attempts, 1, 100, 5);
+  const canonical = stringify({ action: input.action, params, priority, max_attempts: maxAttempts });
+  if (canonical === undefined) throw invalid('params', 'must be JSON');
+  return {
+    workspace_id: input.workspace_id,
+    actor_id: input.actor_id,
+    action: input.action,
+    params,
+    priority,
+    max_attempts: maxAttempts,
+    client_request_id: key,
+    trace: input.trace,
+    body_hash: createHash('sha256').update(canonical).digest('hex'),
+  };
+}
