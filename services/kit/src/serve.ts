@@ -16,6 +16,8 @@ export interface ServeOptions {
   graceMs: number;
   /** Listened on in order; on shutdown closed in the same order (the first one drains first). */
   listeners: Listener[];
+  /** Run before the listeners close, e.g. a worker letting its running jobs finish. */
+  drain?: Array<{ name: string; run: () => Promise<unknown> }>;
   /** Closed after the listeners, e.g. connection pools to other services. */
   cleanup?: Array<{ name: string; run: () => Promise<unknown> }>;
   /** Extra fields of the "listening" line (never secrets). */
@@ -30,7 +32,7 @@ export async function serve(opts: ServeOptions): Promise<Record<string, number |
   handleShutdown({
     logger: opts.logger,
     graceMs: opts.graceMs,
-    steps: [...opts.listeners.map((l) => ({ name: l.name, run: () => l.app.close() })), ...(opts.cleanup ?? [])],
+    steps: [...(opts.drain ?? []), ...opts.listeners.map((l) => ({ name: l.name, run: () => l.app.close() })), ...(opts.cleanup ?? [])],
   });
   const ports: Record<string, number | undefined> = {};
   for (const listener of opts.listeners) {

@@ -1,0 +1,77 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { JOB_STATUSES } from '@opsconductor/jobs';
+import type { JobStore } from '@opsconductor/jobs';
+import { createMetricsApp } from '@opsconductor/kit';
+import type { HttpMetrics, Logger, ReadinessCheck } from '@opsconductor/kit';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
+import { pipelineReadiness } from '@opsconductor/pipeline-client';
+import { workerStoreFor } from './job-store-adapter';
+import { createWorkerMetrics } from './metrics';
+import { startWorker } from './worker';
+import type { Worker } from './worker';
+
+export const SERVICE_NAME = 'queue-worker';
+
+export interface WorkerAppDeps {
+  logger: Logger;
+  metrics: HttpMetrics;
+  store: JobStore;
+  /** Commands (readiness PING). */
+  redis: Redis;
+  /** A connection of its own: it only listens for the store's wake and cancel messages. */
+  subscriber: Redis;
+  channels: { wake: string; cancel: string };
+  pipeline: AiPipeline;
+  partitions: number;
+  concurrency: number;
+  leaseMs: number;
+  maintenanceMs: number;
+}
+
+export interface WorkerApp {
+  /** /metrics, /health and /ready (Redis and ai-pipeline reachable). */
+  http: FastifyInstance;
+  worker: Worker;
+}
+
+/** Wires the claim loop to the store, its pub/sub messages and the metrics port. */
+export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
+  const workerMetrics = createWorkerMetrics(deps.metrics.registry);
+  new Gauge({
+    name: 'ai_queue_depth',
+    help: 'Jobs in the store by status (all workspaces, all partitions)',
+    labelNames: ['status'] as const,
+    registers: [deps.metrics.registry],
+    async collect() {
+      const depth = await deps.store.depth();
+      for (const status of JOB_STATUSES) this.set({ status }, depth[status]);
+    },
+  });
+
+  const worker = startWorker({
+    store: workerStoreFor(deps.store, deps.partitions),
+    pipeline: deps.pipeline,
+    logger: deps.logger,
+    metrics: workerMetrics,
+    workerId: `${hostname()}:${process.pid}`,
+    concurrency: deps.concurrency,
+    leaseMs: deps.leaseMs,
+    maintenanceMs: deps.maintenanceMs,
+  });
+  deps.subscriber.on('message', (channel: string, message: string) => {
+    if (channel === deps.channels.wake) worker.wake();
+    // A cancel names the job as `<workspace>|<job id>`.
+    else if (channel === deps.channels.cancel) worker.cancel(message.slice(message.lastIndexOf('|') + 1));
+  });
+  await deps.subscriber.subscribe(deps.channels.wake, deps.channels.cancel);
+
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: async () => void (await deps.redis.ping()) },
+    pipelineReadiness(deps.pipeline),
+  ];
+  const http = createMetricsApp({ registry: deps.metrics.registry, logger: deps.logger, service: SERVICE_NAME, readiness });
+  return { http, worker };
+}

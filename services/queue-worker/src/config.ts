@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { env } from '@opsconductor/kit';
+
+/** The queue-worker's environment. It has no API port: /metrics, /health and /ready share METRICS_PORT. */
+export const configSchema = z.object({
+  HOST: env.host('0.0.0.0'),
+  METRICS_PORT: env.port(9093),
+  LOG_LEVEL: env.logLevel(),
+  /** Running jobs get this long to finish after SIGTERM; the rest go back to the queue. */
+  SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
+  REDIS_URL: env.url().default('redis://127.0.0.1:6379'),
+  /** Key prefix and partition count: must match the automation-service's. */
+  JOB_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1–32 chars of A-Z a-z 0-9 _ -').default('oc'),
+  JOB_PARTITIONS: env.positiveInt(16),
+  /** Jobs this process runs at once. */
+  WORKER_CONCURRENCY: env.positiveInt(4),
+  /** Visibility timeout of a claim; extended every min(1 s, lease/3) while the job runs. */
+  JOB_LEASE_MS: env.positiveInt(30_000),
+  /** Reap expired leases and promote due retries this often. */
+  QUEUE_MAINTENANCE_MS: env.positiveInt(1000),
+  /** Retry backoff: attempt n waits a random time up to min(cap, base × factor^(n-1)). */
+  RETRY_BASE_MS: env.positiveInt(1000),
+  RETRY_FACTOR: env.positiveInt(5),
+  RETRY_CAP_MS: env.positiveInt(125_000),
+  JOB_RETENTION_DAYS: env.positiveInt(180),
+  AI_PIPELINE_URL: env.url().default('http://localhost:8001'),
+  AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
+});
+
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,5 @@
+export * from './metrics';
+export * from './run-job';
+export * from './wake';
+export * from './worker';
+export * from './worker-store';

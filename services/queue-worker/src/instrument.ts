@@ -1,0 +1,3 @@
+import { startTracing } from '@opsconductor/kit/tracing';
+
+startTracing({ serviceName: 'queue-worker' });

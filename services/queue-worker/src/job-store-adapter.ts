@@ -1,0 +1,64 @@
+import { isJobError } from '@opsconductor/jobs';
+import type { ClaimedJob, JobLease, JobStore } from '@opsconductor/jobs';
+import type { Claimed, FailOutcome, WorkerJob, WorkerStore } from './worker-store';
+
+/** A claim as the worker holds it: the job, and the lease (with its fencing token) the store checks. */
+export interface StoreClaim extends Claimed {
+  lease: JobLease;
+}
+
+const leaseLost = (err: unknown): boolean => isJobError(err) && err.code === 'LEASE_LOST';
+
+/** Maps the store's answers onto the worker's: a lost lease is an outcome, not an error. */
+export function workerStoreFor(store: JobStore, partitions: number): WorkerStore<StoreClaim> {
+  const unlessLeaseLost = async <T>(run: () => Promise<T>, lost: T): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (leaseLost(err)) return lost;
+      throw err;
+    }
+  };
+  return {
+    partitions,
+    async claim(partition, opts) {
+      const job = await store.claim(partition, opts);
+      return job ? { job: toWorkerJob(job), lease: leaseOf(job) } : null;
+    },
+    extendLease: (claim, leaseMs) =>
+      unlessLeaseLost<{ ok: boolean; cancelRequested: boolean }>(
+        async () => ({ ok: true, cancelRequested: (await store.extendLease(claim.lease, leaseMs)).cancel_requested }),
+        { ok: false, cancelRequested: false },
+      ),
+    complete: (claim, result) => unlessLeaseLost(async () => (await store.complete(claim.lease, result), true), false),
+    fail: (claim, error, opts) =>
+      unlessLeaseLost<FailOutcome>(async () => {
+        const { status } = await store.fail(claim.lease, error, opts);
+        return status === 'dead' || status === 'cancelled' ? status : 'retry';
+      }, 'lease_lost'),
+    finishCancelled: (claim) => unlessLeaseLost(async () => (await store.finishCancelled(claim.lease), true), false),
+    release: (claim) => unlessLeaseLost(async () => void (await store.release(claim.lease)), undefined),
+    async reap(partition) {
+      const r = await store.reap(partition);
+      return r.requeued + r.dead + r.cancelled;
+    },
+    promote: (partition) => store.promote(partition),
+  };
+}
+
+function leaseOf(job: ClaimedJob): JobLease {
+  return { workspace_id: job.workspace_id, job_id: job.job_id, attempts: job.attempts, lease_token: job.lease_token };
+}
+
+function toWorkerJob(job: ClaimedJob): WorkerJob {
+  const params = typeof job.params === 'object' && job.params !== null && !Array.isArray(job.params) ? (job.params as Record<string, unknown>) : {};
+  return {
+    job_id: job.job_id,
+    workspace_id: job.workspace_id,
+    action: job.action,
+    params,
+    attempts: job.attempts,
+    max_attempts: job.max_attempts,
+    trace: job.trace,
+  };
+}

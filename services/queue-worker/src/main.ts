@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import { createJobStore, createKeySpace } from '@opsconductor/jobs';
+import { createLogger, createMetrics, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
+import { createAiPipelineClient } from '@opsconductor/pipeline-client';
+import { SERVICE_NAME, createWorkerApp } from './app';
+import { configSchema } from './config';
+
+/** Kept from the grace period for giving unfinished jobs back and closing connections. */
+const RELEASE_RESERVE_MS = 1000;
+
+runMain(SERVICE_NAME, async () => {
+  const config = loadConfigOrExit(configSchema);
+  const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: SERVICE_NAME });
+  const redis = new Redis(config.REDIS_URL);
+  const subscriber = redis.duplicate();
+  const store = createJobStore({
+    redis,
+    prefix: config.JOB_KEY_PREFIX,
+    partitions: config.JOB_PARTITIONS,
+    retentionDays: config.JOB_RETENTION_DAYS,
+    backoff: { baseMs: config.RETRY_BASE_MS, factor: config.RETRY_FACTOR, capMs: config.RETRY_CAP_MS },
+  });
+  const pipeline = createAiPipelineClient({ baseUrl: config.AI_PIPELINE_URL, timeoutMs: config.AI_PIPELINE_TIMEOUT_MS });
+  const { http, worker } = await createWorkerApp({
+    logger,
+    metrics,
+    store,
+    redis,
+    subscriber,
+    channels: createKeySpace(config.JOB_KEY_PREFIX, config.JOB_PARTITIONS).channels,
+    pipeline,
+    partitions: config.JOB_PARTITIONS,
+    concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_MS,
+    maintenanceMs: config.QUEUE_MAINTENANCE_MS,
+  });
+
+  await serve({
+    logger,
+    host: config.HOST,
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    drain: [{ name: 'worker', run: () => worker.stop(Math.max(0, config.SHUTDOWN_GRACE_MS - RELEASE_RESERVE_MS)) }],
+    listeners: [{ name: 'metrics', app: http, port: config.METRICS_PORT }],
+    cleanup: [
+      { name: 'subscriber', run: () => subscriber.quit() },
+      { name: 'redis', run: () => redis.quit() },
+      { name: 'ai-pipeline pool', run: () => pipeline.close() },
+    ],
+    details: { concurrency: config.WORKER_CONCURRENCY, partitions: config.JOB_PARTITIONS, ai_pipeline: new URL(config.AI_PIPELINE_URL).origin },
+  });
+});

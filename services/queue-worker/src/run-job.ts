@@ -1,0 +1,97 @@
+import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
+import type { Logger } from '@opsconductor/kit';
+import { PipelineError } from '@opsconductor/pipeline-client';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { RunOutcome, WorkerMetrics } from './metrics';
+import type { Claimed, WorkerStore } from './worker-store';
+
+export interface RunDeps<C extends Claimed> {
+  store: WorkerStore<C>;
+  pipeline: AiPipeline;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  leaseMs: number;
+  /** How often the lease is extended and the cancel flag read (≤ 1 s: cancellation is seen within it). */
+  heartbeatMs: number;
+}
+
+/** A running job's handle: lets the worker cancel it (cancel message) or hand it back (shutdown). */
+export interface Running {
+  jobId: string;
+  cancel(): void;
+  release(): void;
+  done: Promise<RunOutcome>;
+}
+
+/**
+ * Runs one claimed job through ai-pipeline's POST /execute, in the trace the job was
+ * submitted with, keeping its lease alive, and records how it ended:
+ * completed, failed (retry or dead, by the pipeline's `retryable`), cancelled, or given back.
+ * A job's `params.input` is the pipeline's input (default: the action name); the rest are the
+ * tool's params.
+ */
+export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running {
+  const { job } = claim;
+  const log = deps.logger.child({ trace_id: job.trace?.trace_id, job_id: job.job_id, action: job.action, attempt: job.attempts });
+  const controller = new AbortController();
+  let stop: 'cancelled' | 'released' | 'lease_lost' | undefined;
+  const abort = (why: typeof stop) => {
+    if (stop) return;
+    stop = why;
+    controller.abort(new Error(`job ${why}`));
+  };
+
+  const heartbeat = setInterval(() => {
+    deps.store.extendLease(claim, deps.leaseMs).then(
+      ({ ok, cancelRequested }) => {
+        if (!ok) abort('lease_lost');
+        else if (cancelRequested) abort('cancelled');
+      },
+      (err: unknown) => log.warn({ err }, 'could not extend the lease; retrying at the next heartbeat'),
+    );
+  }, deps.heartbeatMs);
+
+  const started = performance.now();
+  deps.metrics.dequeued.inc();
+  deps.metrics.workers.inc();
+
+  const done = (async (): Promise<RunOutcome> => {
+    try {
+      const { input, ...params } = job.params;
+      const request = { input: typeof input === 'string' && input !== '' ? input : job.action, tool: job.action, params };
+      // The job's W3C context: ai-pipeline's spans join the trace of the request that submitted it.
+      const parent = job.trace?.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: job.trace.traceparent }) : ROOT_CONTEXT;
+      const traceId = job.trace?.trace_id ?? job.job_id;
+      const answer = await context.with(parent, () => deps.pipeline.execute(request, { traceId, signal: controller.signal }));
+      return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
+    } catch (err) {
+      return await settleFailure(err);
+    }
+  })().then((outcome) => {
+    clearInterval(heartbeat);
+    deps.metrics.workers.dec();
+    deps.metrics.jobs.inc({ status: outcome });
+    deps.metrics.duration.observe({ status: outcome }, (performance.now() - started) / 1000);
+    log.info({ outcome, duration_ms: Math.round(performance.now() - started) }, 'job run ended');
+    return outcome;
+  });
+
+  async function settleFailure(err: unknown): Promise<RunOutcome> {
+    if (stop === 'cancelled') return (await deps.store.finishCancelled(claim)) ? 'cancelled' : 'lease_lost';
+    if (stop === 'released') {
+      await deps.store.release(claim);
+      return 'released';
+    }
+    if (stop === 'lease_lost') return 'lease_lost';
+    const failure =
+      err instanceof PipelineError
+        ? { code: err.code, message: err.message, retryable: err.retryable }
+        : { code: 'INTERNAL_ERROR', message: 'the worker could not run the job', retryable: true };
+    if (!(err instanceof PipelineError)) log.error({ err }, 'unexpected error running a job');
+    const outcome = await deps.store.fail(claim, { code: failure.code, message: failure.message }, { retryable: failure.retryable });
+    log.warn({ code: failure.code, retryable: failure.retryable, outcome }, 'job run failed');
+    return outcome;
+  }
+
+  return { jobId: job.job_id, cancel: () => abort('cancelled'), release: () => abort('released'), done };
+}

@@ -1,0 +1,36 @@
+/**
+ * What the worker needs of the job store (services/jobs). Kept narrow so the run logic can be
+ * read, and tested, apart from Redis.
+ */
+export interface WorkerJob {
+  job_id: string;
+  workspace_id: string;
+  action: string;
+  params: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  trace?: { trace_id: string; traceparent?: string } | null;
+}
+
+/** A job this worker holds a lease on; the store's own claim handle (with its fencing token). */
+export interface Claimed {
+  job: WorkerJob;
+}
+
+/** `cancelled`: a cancel was requested while the job ran; cancel wins over a retry. */
+export type FailOutcome = 'retry' | 'dead' | 'cancelled' | 'lease_lost';
+
+export interface WorkerStore<C extends Claimed = Claimed> {
+  readonly partitions: number;
+  claim(partition: number, opts: { workerId: string; leaseMs: number }): Promise<C | null>;
+  /** ok=false: the lease was lost (expired and reaped); the job is no longer ours. */
+  extendLease(claim: C, leaseMs: number): Promise<{ ok: boolean; cancelRequested: boolean }>;
+  /** false: the lease was lost before the result could be stored. */
+  complete(claim: C, result: unknown): Promise<boolean>;
+  fail(claim: C, error: { code: string; message: string }, opts: { retryable: boolean }): Promise<FailOutcome>;
+  finishCancelled(claim: C): Promise<boolean>;
+  /** Gives the job back now (shutdown): pending again for another worker, at once. */
+  release(claim: C): Promise<void>;
+  reap(partition: number): Promise<number>;
+  promote(partition: number): Promise<number>;
+}

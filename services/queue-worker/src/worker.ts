@@ -1,0 +1,121 @@
+import type { Logger } from '@opsconductor/kit';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { WorkerMetrics } from './metrics';
+import { runJob } from './run-job';
+import type { Running } from './run-job';
+import { WakeSignal } from './wake';
+import type { Claimed, WorkerStore } from './worker-store';
+
+export interface WorkerOptions<C extends Claimed> {
+  store: WorkerStore<C>;
+  pipeline: AiPipeline;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  workerId: string;
+  /** Jobs run at once by this process (default 4). */
+  concurrency?: number;
+  /** Lease (visibility timeout) of a claim in ms (default 30 s); extended while the job runs. */
+  leaseMs?: number;
+  /** Reap expired leases and promote due retries this often, in ms (default 1000). */
+  maintenanceMs?: number;
+  /** Longest idle wait without a wake-up message, in ms (default 5000): a safety net only. */
+  idleMs?: number;
+}
+
+export interface Worker {
+  /** Wakes idle slots: a job was enqueued or became due (the store's wake-up message). */
+  wake(): void;
+  /** A running job was asked to stop (the store's cancel message). */
+  cancel(jobId: string): void;
+  /** Jobs running now. */
+  readonly running: number;
+  /**
+   * Stops claiming, lets running jobs finish for up to `graceMs`, then gives the rest back
+   * to the queue so another worker takes them at once.
+   */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * The claim loop: `concurrency` slots, each claiming from the partitions in turn (a slot
+ * starts where the last one left off, so partitions are served round-robin) and waiting on
+ * a wake-up when every partition is empty — no polling while idle.
+ */
+export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
+  const concurrency = opts.concurrency ?? 4;
+  const leaseMs = opts.leaseMs ?? 30_000;
+  const heartbeatMs = Math.min(1000, Math.floor(leaseMs / 3));
+  const idleMs = opts.idleMs ?? 5000;
+  const wakeSignal = new WakeSignal();
+  const running = new Map<string, Running>();
+  let stopping = false;
+  let nextPartition = 0;
+
+  async function claimNext(): Promise<C | null> {
+    for (let tried = 0; tried < opts.store.partitions && !stopping; tried++) {
+      const partition = nextPartition;
+      nextPartition = (nextPartition + 1) % opts.store.partitions;
+      const claim = await opts.store.claim(partition, { workerId: opts.workerId, leaseMs });
+      if (claim) return claim;
+    }
+    return null;
+  }
+
+  async function slot(): Promise<void> {
+    while (!stopping) {
+      let claim: C | null;
+      try {
+        claim = await claimNext();
+      } catch (err) {
+        opts.logger.error({ err }, 'claim failed; waiting before the next try');
+        await wakeSignal.wait(1000);
+        continue;
+      }
+      if (!claim) {
+        await wakeSignal.wait(idleMs);
+        continue;
+      }
+      const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, leaseMs, heartbeatMs });
+      running.set(run.jobId, run);
+      await run.done.catch((err: unknown) => opts.logger.error({ err, job_id: run.jobId }, 'job run crashed'));
+      running.delete(run.jobId);
+    }
+  }
+
+  async function maintain(): Promise<void> {
+    for (let p = 0; p < opts.store.partitions; p++) {
+      const [reaped, promoted] = await Promise.all([opts.store.reap(p), opts.store.promote(p)]);
+      if (reaped > 0) opts.logger.warn({ partition: p, reaped }, 'expired leases: jobs back in the queue');
+      if (reaped + promoted > 0) wakeSignal.wakeAll();
+    }
+  }
+  let maintaining: Promise<void> = Promise.resolve();
+  const maintenance = setInterval(() => {
+    maintaining = maintain().catch((err: unknown) => opts.logger.error({ err }, 'queue maintenance failed'));
+  }, opts.maintenanceMs ?? 1000);
+
+  const slots = Array.from({ length: concurrency }, () => slot());
+
+  return {
+    wake: () => wakeSignal.wakeAll(),
+    cancel(jobId) {
+      running.get(jobId)?.cancel();
+    },
+    get running() {
+      return running.size;
+    },
+    async stop(graceMs) {
+      stopping = true;
+      clearInterval(maintenance);
+      wakeSignal.close();
+      const finished = Promise.all(slots);
+      const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
+      if ((await Promise.race([finished.then(() => 'done' as const), timer])) === 'late') {
+        opts.logger.warn({ still_running: running.size }, 'grace period over: giving running jobs back to the queue');
+        for (const run of running.values()) run.release();
+        await finished;
+      }
+      await maintaining;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { createWorld, waitForStatus } from './harness';
+
+describe('queue-worker', () => {
+  let world: Awaited<ReturnType<typeof createWorld>>;
+  beforeEach(async () => {
+    world = await createWorld();
+  });
+  afterEach(() => world.close());
+
+  it('runs a job through ai-pipeline and stores its result', async () => {
+    await world.startWorker();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { input: 'ping' } });
+    const done = await waitForStatus(world.store, job, 'completed');
+    expect(done).toMatchObject({ result: 'pong', attempts: 1, error: null });
+    expect(done.finished_at).not.toBeNull();
+  });
+
+  it('picks up a job enqueued while idle without waiting for a poll', async () => {
+    await world.startWorker();
+    // The safety-net wait of an idle slot is 5 s; only the wake-up message can make this fast.
+    const started = Date.now();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { input: 'hello' } });
+    await waitForStatus(world.store, job, 'completed', 3000);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('passes the action as the tool and the rest of params as its params', async () => {
+    await world.startWorker();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { delay_ms: 1 } });
+    // No input given: the action name is the input, echoed back.
+    expect((await waitForStatus(world.store, job, 'completed')).result).toBe('echo');
+  });
+
+  it('dead-letters at once an error the pipeline calls permanent', async () => {
+    await world.startWorker();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'no.such.tool', params: {} });
+    const dead = await waitForStatus(world.store, job, 'dead');
+    expect(dead.attempts).toBe(1);
+    expect(dead.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+  });
+
+  it('cancels a running job within a second and ends it cancelled', async () => {
+    await world.startWorker();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { delay_ms: 20_000 } });
+    await waitForStatus(world.store, job, 'running');
+    const asked = Date.now();
+    const { outcome } = await world.store.cancel('ws-a', job.job_id);
+    expect(outcome).toBe('cancelling');
+    await waitForStatus(world.store, job, 'cancelled', 2000);
+    expect(Date.now() - asked).toBeLessThan(1500);
+  });
+
+  it('gives running jobs back to the queue when the grace period ends', async () => {
+    const app = await world.startWorker();
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { delay_ms: 20_000 } });
+    await waitForStatus(world.store, job, 'running');
+    await app.worker.stop(100);
+    const back = await world.store.get('ws-a', job.job_id);
+    expect(back?.status).toBe('pending');
+  });
+
+  it('shares work between workers without running a job twice', async () => {
+    await world.startWorker({ concurrency: 3 });
+    await world.startWorker({ concurrency: 3 });
+    const jobs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        world.store.enqueue({ workspace_id: `ws-${i % 5}`, actor_id: 'u1', action: 'echo', params: { input: `n${i}` } }).then((r) => r.job),
+      ),
+    );
+    const done = await Promise.all(jobs.map((j) => waitForStatus(world.store, j, 'completed', 20_000)));
+    expect(done.map((j) => j.attempts)).toEqual(jobs.map(() => 1));
+    expect(done.map((j) => j.result)).toEqual(jobs.map((_, i) => `n${i}`));
+  });
+});
+
+describe('queue-worker with ai-pipeline unreachable', () => {
+  it('retries with backoff, then dead-letters the job with the last error', async () => {
+    const world = await createWorld({ pipelineUrl: 'http://127.0.0.1:9' });
+    try {
+      await world.startWorker();
+      const { job } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { input: 'ping' }, max_attempts: 3 });
+      const dead = await waitForStatus(world.store, job, 'dead', 10_000);
+      expect(dead.attempts).toBe(3);
+      expect(dead.error).toMatchObject({ code: 'BAD_GATEWAY', message: 'AI Pipeline is unreachable' });
+    } finally {
+      await world.close();
+    }
+  });
+});
