@@ -2,6 +2,7 @@
  * The whole mesh, started exactly as `scripts/start` does (built services, real processes,
  * real Redis), exercised through the gateway stand-in.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,14 @@ beforeAll(async () => {
     ports: await freePorts(),
     dataDir,
     // Spans are exported to the test's collector, in batches every 100 ms.
-    env: { LOG_LEVEL: 'info', FEATURE_BYPASS_LLM: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100' },
+    env: {
+      LOG_LEVEL: 'info',
+      FEATURE_BYPASS_LLM: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Jobs of this mesh stay apart from any other user of the same Redis.
+      JOB_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
+    },
     serviceEnv: { 'automation-service': { AI_PIPELINE_TIMEOUT_MS: String(PIPELINE_TIMEOUT_MS) } },
   });
 }, 90_000);

@@ -15,6 +15,7 @@ const PORT_ENV: Record<keyof MeshPorts, string> = {
   automationMetrics: 'AUTOMATION_SERVICE_METRICS_PORT',
   pipeline: 'AI_PIPELINE_PORT',
   pipelineMetrics: 'AI_PIPELINE_METRICS_PORT',
+  workerMetrics: 'QUEUE_WORKER_METRICS_PORT',
 };
 
 function portsFromEnv(): MeshPorts {
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  print('starting Redis, ai-pipeline, automation-service and the gateway stand-in…');
+  print('starting Redis, ai-pipeline, automation-service, queue-worker and the gateway stand-in…');
   const mesh = await startMesh({
     ports: portsFromEnv(),
     echo: quiet ? undefined : (service: ServiceName, line: string) => print(`[${service}] ${line}`),
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   print(`  gateway (Kong stand-in)   ${urls.gateway}          metrics ${urls.gatewayStatus}/metrics`);
   print(`  automation-service        ${urls.automation}          metrics ${urls.automationMetrics}/metrics`);
   print(`  ai-pipeline               ${urls.pipeline}          metrics ${urls.pipelineMetrics}/metrics`);
+  print(`  queue-worker              (no API)                       metrics ${urls.workerMetrics}/metrics`);
   print(`  redis                     ${urls.redis}${mesh.redis.started ? ' (started here, data in .data/redis)' : ''}`);
   print(`  logs                      ${mesh.logDir}`);
   print('');

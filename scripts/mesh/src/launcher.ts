@@ -7,7 +7,7 @@ import { ServiceProcess } from './service-process';
 import type { ServiceSpec } from './service-process';
 import { httpOk, waitFor } from './wait';
 
-export const SERVICE_NAMES = ['ai-pipeline', 'automation-service', 'gateway'] as const;
+export const SERVICE_NAMES = ['ai-pipeline', 'automation-service', 'queue-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface MeshOptions {
@@ -36,6 +36,7 @@ export interface MeshUrls {
   automationMetrics: string;
   pipeline: string;
   pipelineMetrics: string;
+  workerMetrics: string;
   redis: string;
 }
 
@@ -57,7 +58,7 @@ const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * Starts the whole local mesh in dependency order (Redis, ai-pipeline, automation-service,
- * gateway stand-in), each from its built dist/, and waits until each one is ready.
+ * queue-worker, gateway stand-in), each from its built dist/, and waits until each one is ready.
  */
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const root = opts.root ?? DEFAULT_ROOT;
@@ -74,6 +75,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     automationMetrics: local(ports.automationMetrics),
     pipeline: local(ports.pipeline),
     pipelineMetrics: local(ports.pipelineMetrics),
+    workerMetrics: local(ports.workerMetrics),
     redis: redis.url,
   };
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env };
@@ -96,6 +98,12 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
         ...opts.serviceEnv?.['automation-service'],
       },
       readyUrl: `${urls.automation}/ready`,
+    },
+    'queue-worker': {
+      name: 'queue-worker',
+      cwd: path.join(root, 'services', 'queue-worker'),
+      env: { ...baseEnv, METRICS_PORT: String(ports.workerMetrics), AI_PIPELINE_URL: urls.pipeline, ...opts.serviceEnv?.['queue-worker'] },
+      readyUrl: `${urls.workerMetrics}/ready`,
     },
     gateway: {
       name: 'gateway',

@@ -21,6 +21,8 @@ export interface MeshPorts {
   automationMetrics: number;
   pipeline: number;
   pipelineMetrics: number;
+  /** The queue-worker's only port: /metrics, /health, /ready. */
+  workerMetrics: number;
 }
 
 export const DEFAULT_PORTS: MeshPorts = {
@@ -30,6 +32,7 @@ export const DEFAULT_PORTS: MeshPorts = {
   automationMetrics: 9091,
   pipeline: 8001,
   pipelineMetrics: 9092,
+  workerMetrics: 9093,
 };
 
 /** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */

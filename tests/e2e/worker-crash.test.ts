@@ -1,0 +1,81 @@
+/**
+ * At-least-once delivery with a real crash: a queue-worker process is killed with SIGKILL in
+ * the middle of a job; after its lease expires another worker process runs the job, and the
+ * job completes exactly once. Nothing is lost.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { createJobStore } from '@opsconductor/jobs';
+import type { Job, JobStatus } from '@opsconductor/jobs';
+import { ServiceProcess, freePort, freePorts, httpOk, startMesh, waitFor } from '@opsconductor/mesh';
+import type { Mesh } from '@opsconductor/mesh';
+
+const PREFIX = `e2e-crash-${randomBytes(4).toString('hex')}`;
+const LEASE_MS = 1500;
+const workerEnv = { JOB_KEY_PREFIX: PREFIX, JOB_LEASE_MS: String(LEASE_MS), QUEUE_MAINTENANCE_MS: '100' };
+
+let mesh: Mesh;
+let dataDir: string;
+let redis: Redis;
+let second: ServiceProcess | undefined;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'opsconductor-crash-'));
+  mesh = await startMesh({ ports: await freePorts(), dataDir, env: workerEnv });
+  redis = new Redis(mesh.urls.redis);
+}, 90_000);
+
+afterAll(async () => {
+  await second?.stop();
+  await mesh?.stop();
+  const keys = await redis.keys(`{${PREFIX}*`);
+  if (keys.length) await redis.del(...keys);
+  await redis.quit();
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+async function statusOf(store: ReturnType<typeof createJobStore>, job: Job, status: JobStatus, timeoutMs: number): Promise<Job> {
+  let seen: Job | null = null;
+  await waitFor(`job ${status}`, async () => (seen = await store.get(job.workspace_id, job.job_id))?.status === status, { timeoutMs });
+  return seen as unknown as Job;
+}
+
+it('completes a job exactly once after the worker running it is killed', async () => {
+  const store = createJobStore({ redis, prefix: PREFIX });
+  const { job } = await store.enqueue({ workspace_id: 'ws-crash', actor_id: 'u1', action: 'echo', params: { input: 'survive', delay_ms: 1500 } });
+  const running = await statusOf(store, job, 'running', 10_000);
+  const first = mesh.services['queue-worker'];
+  expect(running.worker_id).toContain(String(first.pid));
+
+  process.kill(first.pid as number, 'SIGKILL');
+  await first.waitForExit();
+
+  // A second worker process, started only now: it can only get the job by reaping the dead lease.
+  const port = await freePort();
+  second = new ServiceProcess(
+    { ...first.spec, name: 'queue-worker-2', env: { ...first.spec.env, METRICS_PORT: String(port) }, readyUrl: `http://127.0.0.1:${port}/ready` },
+    { logDir: mesh.logDir },
+    () => undefined,
+  );
+  second.start();
+  await waitFor('second worker', () => httpOk(second!.spec.readyUrl), { timeoutMs: 20_000 });
+
+  const done = await statusOf(store, job, 'completed', 20_000);
+  expect(done.result).toBe('survive');
+  expect(done.attempts).toBe(2);
+  // The second worker ran it to the end; the killed one never recorded an end.
+  const ended = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(job.job_id) && l.includes('"job run ended"'))
+      .map((l) => (JSON.parse(l) as { outcome: string }).outcome);
+  expect(ended(second.logFile)).toEqual(['completed']);
+  expect(ended(first.logFile)).toEqual([]);
+
+  const statuses = (await store.events('ws-crash', { count: 100 })).filter((e) => e.job_id === job.job_id).map((e) => e.status);
+  expect(statuses.filter((s) => s === 'completed')).toHaveLength(1);
+  expect(statuses).toEqual(['pending', 'running', 'pending', 'running', 'completed']);
+}, 60_000);
