@@ -14,6 +14,7 @@ const CONTAINER_PORTS: Record<string, number[]> = {
   'automation-service': [3003, 9091],
   'automation-service-canary': [3003, 9091],
   'ai-pipeline': [8001, 9092],
+  'queue-worker': [9093],
   redis: [6379],
   postgres: [5432],
   prometheus: [9090],
@@ -32,7 +33,7 @@ const PUBLISHED: Record<string, number[]> = {
 };
 
 /** The services built from this repository (services/Dockerfile); every other one is a vendor image. */
-const NODE_SERVICES = ['automation-service', 'automation-service-canary', 'ai-pipeline'];
+const NODE_SERVICES = ['automation-service', 'automation-service-canary', 'ai-pipeline', 'queue-worker'];
 
 /** A build section with its build args (compose-config's type leaves args out). */
 interface NodeBuild {

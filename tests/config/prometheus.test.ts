@@ -13,7 +13,9 @@ const CONFIG = path.join(PROM_DIR, 'prometheus.yml');
 
 interface ScrapeConfig {
   job_name: string;
-  static_configs: { targets: string[]; labels?: Record<string, string> }[];
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  /** Service discovery by DNS: every address a compose service name resolves to (its replicas). */
+  dns_sd_configs?: { names: string[]; type: string; port: number }[];
 }
 
 interface PrometheusConfig {
@@ -77,17 +79,18 @@ describe('monitoring/prometheus', () => {
     });
 
     it('scrapes each service on its metrics port of DESIGN.md', () => {
-      const targets = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c.static_configs.flatMap((s) => s.targets).sort()]));
+      const targets = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, targetsOf(c).sort()]));
       expect(targets).toEqual({
         'automation-service': ['automation-service-canary:9091', 'automation-service:9091'],
         'ai-pipeline': ['ai-pipeline:9092'],
+        'queue-worker': ['queue-worker:9093'],
         kong: ['kong:8100'],
         prometheus: ['localhost:9090'],
       });
     });
 
     it('points every target at a compose service port that is really listened on', () => {
-      for (const target of config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets))) {
+      for (const target of config.scrape_configs.flatMap(targetsOf)) {
         const [host, port] = target.split(':');
         if (host === 'localhost') continue;
         const service = compose.services[host!];
@@ -99,7 +102,7 @@ describe('monitoring/prometheus', () => {
 
     it('tells the canary apart from the stable automation-service', () => {
       const job = config.scrape_configs.find((c) => c.job_name === 'automation-service')!;
-      const tracks = Object.fromEntries(job.static_configs.map((s) => [s.targets[0], s.labels?.track]));
+      const tracks = Object.fromEntries((job.static_configs ?? []).map((s) => [s.targets[0], s.labels?.track]));
       expect(tracks).toEqual({ 'automation-service:9091': 'stable', 'automation-service-canary:9091': 'canary' });
     });
   });
@@ -135,3 +138,11 @@ describe('monitoring/prometheus', () => {
     });
   });
 });
+
+/** `host:port` of each static target and of each name a DNS discovery resolves. */
+function targetsOf(job: ScrapeConfig): string[] {
+  return [
+    ...(job.static_configs ?? []).flatMap((s) => s.targets),
+    ...(job.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`)),
+  ];
+}
