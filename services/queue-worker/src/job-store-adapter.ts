@@ -43,6 +43,7 @@ export function workerStoreFor(store: JobStore, partitions: number): WorkerStore
       return r.requeued + r.dead + r.cancelled;
     },
     promote: (partition) => store.promote(partition),
+    prune: (partition) => store.prune(partition),
   };
 }
 

@@ -33,4 +33,6 @@ export interface WorkerStore<C extends Claimed = Claimed> {
   release(claim: C): Promise<void>;
   reap(partition: number): Promise<number>;
   promote(partition: number): Promise<number>;
+  /** Deletes finished jobs older than the retention; returns how many. */
+  prune(partition: number): Promise<number>;
 }

@@ -20,6 +20,8 @@ export interface WorkerOptions<C extends Claimed> {
   maintenanceMs?: number;
   /** Longest idle wait without a wake-up message, in ms (default 5000): a safety net only. */
   idleMs?: number;
+  /** Delete finished jobs past retention this often, in ms (default 60 s). */
+  pruneMs?: number;
 }
 
 export interface Worker {
@@ -82,7 +84,16 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
     }
   }
 
+  const pruneMs = opts.pruneMs ?? 60_000;
+  let lastPrune = 0;
   async function maintain(): Promise<void> {
+    if (Date.now() - lastPrune >= pruneMs) {
+      lastPrune = Date.now();
+      for (let p = 0; p < opts.store.partitions; p++) {
+        const pruned = await opts.store.prune(p);
+        if (pruned > 0) opts.logger.info({ partition: p, pruned }, 'finished jobs past retention deleted');
+      }
+    }
     for (let p = 0; p < opts.store.partitions; p++) {
       const [reaped, promoted] = await Promise.all([opts.store.reap(p), opts.store.promote(p)]);
       if (reaped > 0) opts.logger.warn({ partition: p, reaped }, 'expired leases: jobs back in the queue');
