@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '@opsconductor/kit';
 import { configSchema } from '../src/config';
 
 describe('automation-service config', () => {
-  it('defaults to the seed ports, a 30 s pipeline timeout and a 1 MiB body limit', () => {
+  it('defaults to the seed ports, a 30 s pipeline timeout, a 1 MiB body limit and the job store defaults', () => {
     expect(loadConfig(configSchema, {})).toEqual({
       HOST: '0.0.0.0',
       PORT: 3003,
@@ -13,6 +13,12 @@ describe('automation-service config', () => {
       AI_PIPELINE_TIMEOUT_MS: 30_000,
       AI_PIPELINE_CONNECTIONS: 64,
       BODY_LIMIT_BYTES: 1_048_576,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      JOB_KEY_PREFIX: 'oc',
+      JOB_PARTITIONS: 16,
+      MAX_PENDING_PER_WORKSPACE: 10_000,
+      JOB_RETENTION_DAYS: 180,
+      SSE_HEARTBEAT_MS: 15_000,
     });
   });
 
@@ -26,5 +32,17 @@ describe('automation-service config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(['AI_PIPELINE_TIMEOUT_MS', 'AI_PIPELINE_URL', 'BODY_LIMIT_BYTES']);
+  });
+
+  it('names each bad job store variable', () => {
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { REDIS_URL: 'localhost:6379', JOB_KEY_PREFIX: 'has space', JOB_PARTITIONS: '2000', SSE_HEARTBEAT_MS: '0' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual(['JOB_KEY_PREFIX', 'JOB_PARTITIONS', 'REDIS_URL', 'SSE_HEARTBEAT_MS']);
   });
 });

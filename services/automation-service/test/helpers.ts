@@ -11,6 +11,7 @@ import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit
 import type { HttpMetrics } from '@opsconductor/kit';
 import { captureLogs } from '@opsconductor/kit/testing';
 import { SERVICE_NAME, createApp } from '../src/app';
+import type { JobsDeps } from '../src/app';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   bodyLimitBytes?: number;
   /** Replaces the real client (only to provoke failures the real one cannot produce). */
   pipeline?: AiPipeline;
+  /** Serves the jobs routes on this Redis client (the caller closes it). */
+  jobs?: JobsDeps;
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceUnderTest> {
@@ -40,7 +43,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceUnderTe
   const metrics = createMetrics({ service: SERVICE_NAME });
   const realPipeline = createAiPipelineClient({ baseUrl: opts.pipelineUrl, timeoutMs: opts.timeoutMs ?? 5000, connections: 4 });
   const pipeline = opts.pipeline ?? realPipeline;
-  const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: opts.bodyLimitBytes });
+  const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: opts.bodyLimitBytes, jobs: opts.jobs });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
   await app.listen({ host: '127.0.0.1', port: 0 });
   await metricsApp.listen({ host: '127.0.0.1', port: 0 });
@@ -75,7 +78,7 @@ export function createCaller() {
   const agent = new Agent({ connections: 8 });
   const call = async (
     url: string,
-    opts: { method?: 'GET' | 'POST'; body?: unknown; raw?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+    opts: { method?: 'GET' | 'POST'; body?: unknown; raw?: string; headers?: Record<string, string | string[]>; signal?: AbortSignal } = {},
   ): Promise<Answer> => {
     const hasBody = opts.body !== undefined || opts.raw !== undefined;
     const res = await request(url, {

@@ -1,0 +1,102 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, parseInput } from '@opsconductor/kit';
+import type { JobStore } from '@opsconductor/jobs';
+import { callerOf } from '../jobs/caller';
+import { jobView } from '../jobs/job-view';
+import type { QueueMetrics } from '../jobs/queue-metrics';
+import { IDEMPOTENCY_RULE, JOB_ID_PATTERN, idempotencyKey, listQuerySchema, submitBodySchema } from '../jobs/schemas';
+import { notFound, storeCall } from '../jobs/store-errors';
+import { jobTraceContext } from '../jobs/trace-context';
+
+export interface JobRoutesDeps {
+  store: JobStore;
+  queueMetrics: QueueMetrics;
+}
+
+/** The `:id` of a job route, or 404 before any lookup when it cannot be a job id. */
+export function jobIdOf(request: FastifyRequest): string {
+  const { id } = request.params as { id?: unknown };
+  return typeof id === 'string' && JOB_ID_PATTERN.test(id) ? id : notFound();
+}
+
+/** The Idempotency-Key header, checked; undefined when not sent. */
+function idempotencyHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  const parsed = typeof value === 'string' ? idempotencyKey.safeParse(value) : undefined;
+  if (parsed?.success) return parsed.data;
+  const message = typeof value === 'string' ? IDEMPOTENCY_RULE : 'must be sent once';
+  throw new AppError('VALIDATION_ERROR', `invalid request headers: headers.idempotency-key ${message}`, {
+    details: [{ field: 'headers.idempotency-key', message }],
+  });
+}
+
+/**
+ * The job routes of one workspace (X-Workspace-Id): submit, list, read, cancel, retry. A job
+ * of another workspace is answered exactly like one that does not exist.
+ */
+export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
+  const { store } = deps;
+
+  app.post('/ai/jobs', async (request, reply) => {
+    const caller = callerOf(request);
+    const body = parseInput(submitBodySchema, request.body, 'body');
+    const headerKey = idempotencyHeader(request);
+    if (headerKey !== undefined && body.client_request_id !== undefined && headerKey !== body.client_request_id) {
+      throw new AppError('VALIDATION_ERROR', 'client_request_id and the Idempotency-Key header differ; send one, or the same value', {
+        details: [{ field: 'body.client_request_id', message: 'differs from headers.idempotency-key' }],
+      });
+    }
+    const { job, replayed } = await storeCall(() =>
+      store.enqueue({
+        workspace_id: caller.workspaceId,
+        actor_id: caller.actorId,
+        action: body.action,
+        params: body.params,
+        priority: body.priority,
+        max_attempts: body.max_attempts,
+        client_request_id: body.client_request_id ?? headerKey,
+        trace: jobTraceContext(request.traceId),
+      }),
+    );
+    if (!replayed) deps.queueMetrics.recordEnqueue('submit');
+    request.log.debug({ job_id: job.job_id, action: job.action, replayed }, replayed ? 'job submission replayed' : 'job submitted');
+    return reply
+      .code(replayed ? 200 : 202)
+      .header('location', `/ai/jobs/${job.job_id}`)
+      .send(jobView(job));
+  });
+
+  app.get('/ai/jobs', async (request) => {
+    const caller = callerOf(request);
+    const query = parseInput(listQuerySchema, request.query, 'query');
+    const page = await storeCall(
+      () => store.list(caller.workspaceId, { status: query.status, limit: query.limit, cursor: query.cursor }),
+      (field) => `query.${field}`,
+    );
+    return { jobs: page.jobs.map(jobView), next_cursor: page.next_cursor };
+  });
+
+  app.get('/ai/jobs/:id', async (request) => {
+    const caller = callerOf(request);
+    const job = await store.get(caller.workspaceId, jobIdOf(request));
+    return job === null ? notFound() : jobView(job);
+  });
+
+  // Pending: cancelled at once (200). Running: the worker is told and stops it (202, still running).
+  app.post('/ai/jobs/:id/cancel', async (request, reply) => {
+    const caller = callerOf(request);
+    const { job, outcome } = await storeCall(() => store.cancel(caller.workspaceId, jobIdOf(request)));
+    request.log.info({ job_id: job.job_id, outcome }, 'job cancel');
+    return reply.code(outcome === 'cancelled' ? 200 : 202).send(jobView(job));
+  });
+
+  // Failed (waiting for its retry) or dead: back to pending at once, attempts reset.
+  app.post('/ai/jobs/:id/retry', async (request, reply) => {
+    const caller = callerOf(request);
+    const job = await storeCall(() => store.retry(caller.workspaceId, jobIdOf(request)));
+    deps.queueMetrics.recordEnqueue('retry');
+    request.log.info({ job_id: job.job_id }, 'job retried');
+    return reply.code(202).send(jobView(job));
+  });
+}
