@@ -16,7 +16,7 @@ describe("gateway/kong.yml against Kong 3.9's rules", () => {
 
   it.each([
     ['a lower-case method', 'methods: [GET, POST, OPTIONS]', 'methods: [get, POST, OPTIONS]', 'services[0].routes[0].methods[0]: invalid value'],
-    ['a path without a leading /', 'paths: ["/ai"]', 'paths: ["ai"]', 'services[0].routes[0].paths[0]: should start with: / (fixed path) or ~/ (regex path)'],
+    ['a path without a leading /', 'paths: ["/ai/execute",', 'paths: ["ai/execute",', 'services[0].routes[0].paths[0]: should start with: / (fixed path) or ~/ (regex path)'],
     ['a target weight above 65535', 'weight: 100\n', 'weight: 70000\n', 'upstreams[0].targets[0].weight: value should be between 0 and 65535'],
     ['a read timeout of 0', 'read_timeout: 35000', 'read_timeout: 0', 'services[0].read_timeout: value should be between 1 and 2147483646'],
     ['retries above 32767', 'retries: 2', 'retries: 40000', 'services[0].retries: value should be between 0 and 32767'],
@@ -53,7 +53,7 @@ describe("gateway/kong.yml against Kong 3.9's rules", () => {
 describe('what the stand-in refuses although Kong accepts it', () => {
   it.each([
     ['route hosts', 'strip_path: false', 'strip_path: false\n        hosts: [api.example.com]', 'services[0].routes[0].hosts: not implemented by the local gateway'],
-    ['regex paths', 'paths: ["/ai"]', 'paths: ["~/ai/[a-z]+"]', 'services[0].routes[0].paths[0]: regex paths are not implemented by the local gateway'],
+    ['regex paths', 'paths: ["/ai/execute",', 'paths: ["~/ai/[a-z]+",', 'services[0].routes[0].paths[0]: regex paths are not implemented by the local gateway'],
     ['the redis policy', 'policy: local', 'policy: redis\n      redis:\n        host: redis\n        port: 6379', "plugins[3].config.policy: 'redis' is not implemented by the local gateway"],
     ['a bundled plugin it lacks', '- name: cors', '- name: key-auth', "plugins[1].name: plugin 'key-auth' is not implemented by the local gateway"],
     ['another balancing algorithm', 'algorithm: round-robin', 'algorithm: least-connections', "upstreams[0].algorithm: 'least-connections' is not implemented"],
