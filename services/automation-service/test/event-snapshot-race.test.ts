@@ -6,7 +6,7 @@ import type { ClaimedJob, JobStore } from '@opsconductor/jobs';
 import { eventReaderFactory } from '../src/jobs/event-reader';
 import { registerJobEventRoutes } from '../src/routes/job-events';
 import { REDIS_URL, deleteKeys, randomPrefix } from './jobs-service';
-import { openSse } from './sse-client';
+import { openSse } from '@opsconductor/kit/testing';
 
 /**
  * A fresh job stream reads the newest event id, then the job for its snapshot. A change that

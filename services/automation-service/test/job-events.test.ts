@@ -2,8 +2,8 @@ import { compareEventIds } from '../src/jobs/stream-position';
 import { createCaller } from './helpers';
 import { startJobsService, until } from './jobs-service';
 import type { JobsService, JobsServiceOptions } from './jobs-service';
-import { openSse } from './sse-client';
-import type { SseConnection } from './sse-client';
+import { openSse } from '@opsconductor/kit/testing';
+import type { SseConnection } from '@opsconductor/kit/testing';
 
 type Json = Record<string, unknown>;
 type JobRef = { workspace_id: string; job_id: string };

@@ -1,7 +1,7 @@
 import { createCaller } from './helpers';
 import { startJobsService } from './jobs-service';
 import type { JobsService } from './jobs-service';
-import { openSse } from './sse-client';
+import { openSse } from '@opsconductor/kit/testing';
 
 type Json = Record<string, unknown>;
 const details = (json: Json) => ((json.error as { details?: Array<{ field: string }> }).details ?? []).map((d) => d.field).sort();

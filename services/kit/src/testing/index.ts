@@ -41,3 +41,4 @@ export async function promtoolCheckMetrics(exposition: string): Promise<string> 
   child.stdin?.end(exposition);
   return done;
 }
+export * from './sse-client';
