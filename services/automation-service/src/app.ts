@@ -13,7 +13,8 @@ import { registerJobEventRoutes } from './routes/job-events';
 import { registerDlqRoutes } from './routes/dlq';
 import { createQueueMetrics } from './jobs/queue-metrics';
 import type { QueueMetrics } from './jobs/queue-metrics';
-import { jobStoreErrorHandler, redisReadiness } from './jobs/redis';
+import { redisReadiness } from '@opsconductor/jobs';
+import { jobStoreErrorHandler } from './jobs/redis';
 import { eventReaderFactory } from './jobs/event-reader';
 
 export const SERVICE_NAME = 'automation-service';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@opsconductor/kit';
+import { jobStoreEnv } from '@opsconductor/jobs';
 
 /**
  * The automation-service's environment, one key per variable. Units are in the names; every
@@ -24,22 +25,9 @@ export const configSchema = z.object({
   AI_PIPELINE_CONNECTIONS: env.positiveInt(64),
   /** Largest accepted request body; larger ones get 413 before any parsing. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
-  /** Redis holding the job store and queue (shared with the queue-worker). */
-  REDIS_URL: env
-    .url()
-    .refine((value) => /^rediss?:\/\//i.test(value), 'expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379')
-    .default('redis://127.0.0.1:6379'),
-  /** First part of every job key's hash tag; the queue-worker must use the same one. */
-  JOB_KEY_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'expected 1–32 characters of A-Z a-z 0-9 _ . -')
-    .default('oc'),
-  /** Queue partitions; part of the data format (changing it moves workspaces), same as the queue-worker's. */
-  JOB_PARTITIONS: env.positiveInt(16).refine((n) => n <= 1024, 'expected at most 1024'),
+  ...jobStoreEnv,
   /** Pending jobs one workspace may have; beyond it POST /ai/jobs answers 429. */
   MAX_PENDING_PER_WORKSPACE: env.positiveInt(10_000),
-  /** Finished jobs (completed, cancelled, dead) are pruned this many days after they finish. */
-  JOB_RETENTION_DAYS: env.positiveInt(180),
   /** An idle event stream gets a comment this often, so proxies do not close it. */
   SSE_HEARTBEAT_MS: env.positiveInt(15_000),
 });

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { connectRedis } from '@opsconductor/jobs';
 import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
@@ -16,7 +16,7 @@ runMain(SERVICE_NAME, async () => {
   // One client for the process; it reconnects by itself, and /ready says when it is down.
   // While it is down a command fails after 3 reconnect attempts (~0.3 s), answered 503,
   // instead of waiting ~10 s with the default of 20.
-  const redis = new Redis(config.REDIS_URL, { connectionName: SERVICE_NAME, maxRetriesPerRequest: 3 });
+  const redis = connectRedis({ url: config.REDIS_URL, cluster: config.REDIS_CLUSTER, connectionName: SERVICE_NAME, maxRetriesPerRequest: 3 });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const app = createApp({
     logger,

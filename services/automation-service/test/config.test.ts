@@ -14,6 +14,7 @@ describe('automation-service config', () => {
       AI_PIPELINE_CONNECTIONS: 64,
       BODY_LIMIT_BYTES: 1_048_576,
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER: false,
       JOB_KEY_PREFIX: 'oc',
       JOB_PARTITIONS: 16,
       MAX_PENDING_PER_WORKSPACE: 10_000,

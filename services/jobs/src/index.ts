@@ -17,4 +17,6 @@ export { JobError, isJobError, JOB_ERROR_CODES, type JobErrorCode } from './erro
 export { backoffCeilingMs, backoffDelayMs, type BackoffOptions } from './backoff';
 export { createKeySpace, WORKSPACE_ID_PATTERN, type KeySpace } from './keys';
 export { fnv1a32, partitionOf } from './partition';
+export { connectRedis, duplicateConnection, redisReadiness, type ConnectRedisOptions } from './connect';
 export { LUA_DIR, SCRIPT_NAMES, scriptSources, type RedisClient, type ScriptName } from './scripts';
+export { jobStoreEnv } from './env';

@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import type { Redis } from 'ioredis';
-import { JOB_STATUSES } from '@opsconductor/jobs';
-import type { JobStore } from '@opsconductor/jobs';
+import { JOB_STATUSES, redisReadiness } from '@opsconductor/jobs';
+import type { JobStore, RedisClient } from '@opsconductor/jobs';
 import { createMetricsApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger, ReadinessCheck } from '@opsconductor/kit';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
@@ -20,9 +19,9 @@ export interface WorkerAppDeps {
   metrics: HttpMetrics;
   store: JobStore;
   /** Commands (readiness PING). */
-  redis: Redis;
+  redis: RedisClient;
   /** A connection of its own: it only listens for the store's wake and cancel messages. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   channels: { wake: string; cancel: string };
   pipeline: AiPipeline;
   partitions: number;
@@ -68,10 +67,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
   });
   await deps.subscriber.subscribe(deps.channels.wake, deps.channels.cancel);
 
-  const readiness: ReadinessCheck[] = [
-    { name: 'redis', check: async () => void (await deps.redis.ping()) },
-    pipelineReadiness(deps.pipeline),
-  ];
+  const readiness: ReadinessCheck[] = [redisReadiness(deps.redis), pipelineReadiness(deps.pipeline)];
   const http = createMetricsApp({ registry: deps.metrics.registry, logger: deps.logger, service: SERVICE_NAME, readiness });
   return { http, worker };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@opsconductor/kit';
+import { jobStoreEnv } from '@opsconductor/jobs';
 
 /** The queue-worker's environment. It has no API port: /metrics, /health and /ready share METRICS_PORT. */
 export const configSchema = z.object({
@@ -8,10 +9,7 @@ export const configSchema = z.object({
   LOG_LEVEL: env.logLevel(),
   /** Running jobs get this long to finish after SIGTERM; the rest go back to the queue. */
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
-  REDIS_URL: env.url().default('redis://127.0.0.1:6379'),
-  /** Key prefix and partition count: must match the automation-service's. */
-  JOB_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1–32 chars of A-Z a-z 0-9 _ -').default('oc'),
-  JOB_PARTITIONS: env.positiveInt(16),
+  ...jobStoreEnv,
   /** Jobs this process runs at once. */
   WORKER_CONCURRENCY: env.positiveInt(4),
   /** Visibility timeout of a claim; extended every min(1 s, lease/3) while the job runs. */
@@ -22,7 +20,6 @@ export const configSchema = z.object({
   RETRY_BASE_MS: env.positiveInt(1000),
   RETRY_FACTOR: env.positiveInt(5),
   RETRY_CAP_MS: env.positiveInt(125_000),
-  JOB_RETENTION_DAYS: env.positiveInt(180),
   AI_PIPELINE_URL: env.url().default('http://localhost:8001'),
   AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
 });

@@ -1,5 +1,4 @@
-import { Redis } from 'ioredis';
-import { createJobStore, createKeySpace } from '@opsconductor/jobs';
+import { connectRedis, createJobStore, createKeySpace, duplicateConnection } from '@opsconductor/jobs';
 import { createLogger, createMetrics, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import { SERVICE_NAME, createWorkerApp } from './app';
@@ -12,8 +11,10 @@ runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: SERVICE_NAME });
-  const redis = new Redis(config.REDIS_URL);
-  const subscriber = redis.duplicate();
+  const redis = connectRedis({ url: config.REDIS_URL, cluster: config.REDIS_CLUSTER, connectionName: SERVICE_NAME });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  // Subscriptions hold their connection: wake-ups and cancels get one of their own.
+  const subscriber = duplicateConnection(redis, `${SERVICE_NAME}:subscriber`);
   const store = createJobStore({
     redis,
     prefix: config.JOB_KEY_PREFIX,

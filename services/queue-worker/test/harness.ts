@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createApp as createPipelineApp, createDefaultTools } from '@opsconductor/ai-pipeline';
-import { createJobStore, createKeySpace } from '@opsconductor/jobs';
-import type { Job, JobStatus, JobStore } from '@opsconductor/jobs';
+import { createJobStore, createKeySpace, duplicateConnection } from '@opsconductor/jobs';
+import type { Job, JobStatus, JobStore, RedisClient } from '@opsconductor/jobs';
 import { createLogger, createMetrics } from '@opsconductor/kit';
 import { waitFor } from '@opsconductor/mesh';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
@@ -18,21 +18,22 @@ const PARTITIONS = 4;
  * One test world: a real ai-pipeline on a free port, a job store under a private key prefix
  * on the real Redis, and workers started on demand. `close()` stops all and deletes the keys.
  */
-export async function createWorld(opts: { pipelineUrl?: string } = {}) {
+export async function createWorld(opts: { pipelineUrl?: string; redis?: RedisClient } = {}) {
   const prefix = `t-worker-${randomBytes(4).toString('hex')}`;
   const silent = createLogger({ service: 'test', level: 'silent' });
   const pipelineApp = createPipelineApp({ logger: silent, metrics: createMetrics({ service: 'p', defaultMetrics: false }), tools: createDefaultTools({}) });
   await pipelineApp.listen({ port: 0, host: '127.0.0.1' });
   const pipelineUrl = opts.pipelineUrl ?? `http://127.0.0.1:${(pipelineApp.server.address() as AddressInfo).port}`;
-  const redis = new Redis(REDIS_URL);
+  // A Redis Cluster client when given (its nodes vanish with the test), else the local Redis.
+  const redis: RedisClient = opts.redis ?? new Redis(REDIS_URL);
   const store = createJobStore({ redis, prefix, partitions: PARTITIONS, backoff: { baseMs: 50, factor: 2, capMs: 200 } });
-  const workers: Array<{ app: WorkerApp; subscriber: Redis; pipeline: AiPipeline }> = [];
+  const workers: Array<{ app: WorkerApp; subscriber: RedisClient; pipeline: AiPipeline }> = [];
 
   return {
     store,
     redis,
     async startWorker(o: { concurrency?: number; leaseMs?: number; maintenanceMs?: number } = {}): Promise<WorkerApp> {
-      const subscriber = redis.duplicate();
+      const subscriber = duplicateConnection(redis, 'queue-worker-test:subscriber');
       const pipeline = createAiPipelineClient({ baseUrl: pipelineUrl, timeoutMs: 10_000 });
       const app = await createWorkerApp({
         logger: silent,
@@ -58,9 +59,11 @@ export async function createWorld(opts: { pipelineUrl?: string } = {}) {
         await w.pipeline.close();
       }
       await pipelineApp.close();
-      const keys = await redis.keys(`{${prefix}*`);
-      if (keys.length) await Promise.all(keys.map((k) => redis.del(k)));
-      await redis.quit();
+      if (redis instanceof Redis) {
+        const keys = await redis.keys(`{${prefix}*`);
+        if (keys.length) await Promise.all(keys.map((k) => redis.del(k)));
+      }
+      if (!opts.redis) await redis.quit();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createJobStore } from '@opsconductor/jobs';
 import type { JobStoreOptions, RedisClient } from '@opsconductor/jobs';
 import type { EventReader } from './event-stream';
-import { duplicateConnection } from './redis';
+import { duplicateConnection } from '@opsconductor/jobs';
 
 /**
  * Opens one EventReader per event stream: a connection of its own (a blocking XREAD holds it),

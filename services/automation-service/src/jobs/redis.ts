@@ -1,32 +1,6 @@
-import { Cluster } from 'ioredis';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '@opsconductor/kit';
-import type { ReadinessCheck } from '@opsconductor/kit';
 import type { RedisClient } from '@opsconductor/jobs';
-
-/** GET /ready's `redis` check: the client is connected and Redis answers PING. */
-export function redisReadiness(redis: RedisClient): ReadinessCheck {
-  return {
-    name: 'redis',
-    async check() {
-      // While reconnecting, a PING would wait in the offline queue; say why at once instead.
-      if (redis.status !== 'ready') throw new Error(`redis connection is ${redis.status}`);
-      const answer = await redis.ping();
-      if (answer !== 'PONG') throw new Error('redis did not answer PONG');
-    },
-  };
-}
-
-/**
- * A new connection with the same options (a blocking XREAD holds its connection until it
- * answers). The name shows in CLIENT LIST, so an operator can count open event streams.
- */
-export function duplicateConnection(redis: RedisClient, connectionName: string): RedisClient {
-  if (redis instanceof Cluster) {
-    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, connectionName } });
-  }
-  return redis.duplicate({ connectionName });
-}
 
 /** Seconds a client is told to wait while Redis is unreachable. */
 export const STORE_DOWN_RETRY_AFTER_S = 1;

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
-import { startRedisCluster, type RedisClusterHandle } from './redis-cluster';
+import { startRedisCluster, type RedisClusterHandle } from '../../src/testing';
 
 /** A script that touches both of its keys; fine only when they hash to one slot. */
 const TWO_KEY_SCRIPT = `

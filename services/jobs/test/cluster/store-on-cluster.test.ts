@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cases from '../support/cases';
 import { describeStore } from '../support/store-harness';
-import { startRedisCluster, type RedisClusterHandle } from './redis-cluster';
+import { startRedisCluster, type RedisClusterHandle } from '../../src/testing';
 
 let cluster: RedisClusterHandle | undefined;
 
