@@ -3,3 +3,4 @@ export * from './run-job';
 export * from './wake';
 export * from './worker';
 export * from './worker-store';
+export * from './job-store-adapter';
