@@ -13,10 +13,7 @@
     error CONFLICT running    no cancel was requested for this job
 ]]
 -- @include common
-local k = keysFromArgs()
-local member, now = ARGV[1], ARGV[2]
-local _, id = splitMember(member)
-local refused = checkLease(k, ARGV[5])
+local k, member, now, id, refused = openLeasedJob()
 if refused then
   return refused
 end

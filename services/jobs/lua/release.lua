@@ -14,10 +14,7 @@
     error NOT_FOUND | LEASE_LOST <status>
 ]]
 -- @include common
-local k = keysFromArgs()
-local member, now = ARGV[1], ARGV[2]
-local _, id = splitMember(member)
-local refused = checkLease(k, ARGV[5])
+local k, member, now, id, refused = openLeasedJob()
 if refused then
   return refused
 end

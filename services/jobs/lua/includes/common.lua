@@ -101,3 +101,12 @@ local function checkLease(k, token)
   end
   return nil
 end
+
+-- The opening of every script a lease holder calls (ARGV[1] member, ARGV[2] now, ARGV[5]
+-- lease token): the job's keys and ids, and the refusal to return when the token is not the
+-- job's current one (fencing).
+local function openLeasedJob()
+  local k = keysFromArgs()
+  local _, id = splitMember(ARGV[1])
+  return k, ARGV[1], ARGV[2], id, checkLease(k, ARGV[5])
+end
