@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 /** `pnpm bench [name] [--quick]`: runs benchmarks and prints their tables. */
 import { pickup } from './pickup';
+import { record } from './results';
+import type { BenchResult } from './results';
 
-const BENCHES: Record<string, (quick: boolean) => Promise<string>> = {
-  pickup: (quick) => pickup({ jobs: quick ? 50 : 1000, warmup: quick ? 10 : 100, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }),
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Every bench: a quick mode (a few seconds, for CI) and a full one (recorded in RESULTS.md). */
+const BENCHES: Record<string, (quick: boolean) => Promise<BenchResult>> = {
+  pickup: (quick) => pickup({ jobs: quick ? 50 : 1000, warmup: quick ? 10 : 100, redisUrl: REDIS_URL }),
 };
 
 async function main(): Promise<void> {
@@ -16,7 +21,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   for (const name of names.length ? names : Object.keys(BENCHES)) {
-    process.stdout.write(`${await BENCHES[name]!(quick)}\n\n`);
+    const result = await BENCHES[name]!(quick);
+    process.stdout.write(`${result.table}\n${(result.notes ?? []).map((n) => `  ${n}\n`).join('')}\n`);
+    if (!quick) record(result);
   }
 }
 

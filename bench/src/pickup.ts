@@ -10,9 +10,10 @@ import { createJobStore, createKeySpace, duplicateConnection } from '@opsconduct
 import { createLogger, createMetrics } from '@opsconductor/kit';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
+import type { BenchResult } from './results';
 import { summary, table } from './stats';
 
-export async function pickup(opts: { jobs: number; warmup: number; redisUrl: string }): Promise<string> {
+export async function pickup(opts: { jobs: number; warmup: number; redisUrl: string }): Promise<BenchResult> {
   const prefix = `bench-pickup-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(opts.redisUrl);
   const subscriber = duplicateConnection(redis, 'bench:subscriber');
@@ -62,5 +63,6 @@ export async function pickup(opts: { jobs: number; warmup: number; redisUrl: str
     await redis.quit();
   }
   const s = summary(samples);
-  return table(['bench', 'jobs', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'], [['pickup on an idle queue (enqueue returned → executor called)', s.n, s.p50, s.p95, s.p99, s.max]]);
+  const row = { bench: 'pickup on an idle queue (enqueue returned → executor called)', jobs: s.n, 'p50 ms': s.p50, 'p95 ms': s.p95, 'p99 ms': s.p99, 'max ms': s.max };
+  return { name: 'pickup', rows: [row], table: table(Object.keys(row), [Object.values(row)]) };
 }
