@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `pnpm bench [name] [--quick]`: runs benchmarks and prints their tables. */
 import { pickup } from './pickup';
+import { queue } from './queue';
 import { record } from './results';
 import type { BenchResult } from './results';
 
@@ -9,6 +10,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Every bench: a quick mode (a few seconds, for CI) and a full one (recorded in RESULTS.md). */
 const BENCHES: Record<string, (quick: boolean) => Promise<BenchResult>> = {
   pickup: (quick) => pickup({ jobs: quick ? 50 : 1000, warmup: quick ? 10 : 100, redisUrl: REDIS_URL }),
+  queue: (quick) => queue({ quick }),
 };
 
 async function main(): Promise<void> {

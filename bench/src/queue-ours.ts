@@ -1,0 +1,93 @@
+/**
+ * OpsConductor's side of the queue comparison: the real job store and the queue-worker's claim
+ * loop (leases, heartbeats, pub/sub wake-ups) with an in-process executor in place of
+ * ai-pipeline, as in pickup.ts. The worker has its own store and connections, as the
+ * queue-worker process has in production.
+ */
+import { Redis } from 'ioredis';
+import { createJobStore, duplicateConnection } from '@opsconductor/jobs';
+import { createLogger, createMetrics } from '@opsconductor/kit';
+import type { AiPipeline } from '@opsconductor/pipeline-client';
+import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
+import { CompletionCounter, payload } from './queue-system';
+import type { QueueSystem, QueueWorker } from './queue-system';
+
+const PREFIX = 'bench-queue';
+const PARTITIONS = 16;
+/** Jobs are spread over workspaces as an API would see them; each maps to a partition. */
+const WORKSPACES = 50;
+
+export function oursQueue(redisUrl: string): QueueSystem {
+  const redis = new Redis(redisUrl);
+  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS });
+  let next = 0;
+
+  return {
+    name: 'OpsConductor',
+    async enqueue(tag) {
+      const ws = `ws-${next++ % WORKSPACES}`;
+      await store.enqueue({ workspace_id: ws, actor_id: 'bench', action: 'echo', params: payload(tag) });
+    },
+    async startWorker(concurrency, onStart) {
+      return startOursWorker(redisUrl, concurrency, onStart);
+    },
+    async close() {
+      await redis.quit();
+    },
+  };
+}
+
+async function startOursWorker(redisUrl: string, concurrency: number, onStart: (tag: string) => void): Promise<QueueWorker> {
+  const redis = new Redis(redisUrl);
+  const subscriber = duplicateConnection(redis, 'bench:subscriber');
+  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS });
+  const counter = new CompletionCounter();
+  const base = workerStoreFor(store, PARTITIONS);
+  // Counted once the store has acknowledged the completion, like BullMQ's 'completed' event.
+  const counted = {
+    ...base,
+    complete: async (...args: Parameters<typeof base.complete>) => {
+      const ok = await base.complete(...args);
+      counter.bump();
+      return ok;
+    },
+  };
+  const executor: AiPipeline = {
+    timeoutMs: 10_000,
+    async execute(request) {
+      onStart(request.input);
+      return { success: true, output: 'ok', tool: 'echo' };
+    },
+    async checkHealth() {},
+    async close() {},
+  };
+  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const metrics = createWorkerMetrics(createMetrics({ service: 'bench', defaultMetrics: false }).registry);
+  // Connections up before the clock starts, as BullMQ's waitUntilReady() does for its side.
+  await Promise.all([redis.ping(), subscriber.ping()]);
+  let wake: () => void = () => undefined;
+  subscriber.on('message', (channel: string) => channel === store.channels.wake && wake());
+  await subscriber.subscribe(store.channels.wake);
+  const startedAt = performance.now();
+  const worker = startWorker({
+    store: counted,
+    pipeline: executor,
+    logger,
+    metrics,
+    workerId: 'bench',
+    concurrency,
+  });
+  wake = () => worker.wake();
+  return {
+    startedAt,
+    get completed() {
+      return counter.count;
+    },
+    waitForCompleted: (n) => counter.wait(n),
+    async stop() {
+      await worker.stop(1000);
+      await subscriber.quit();
+      await redis.quit();
+    },
+  };
+}
