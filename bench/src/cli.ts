@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `pnpm bench [name] [--quick]`: runs benchmarks and prints their tables. */
+import { echo } from './echo';
 import { pickup } from './pickup';
 import { queue } from './queue';
 import { record } from './results';
@@ -11,6 +12,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BENCHES: Record<string, (quick: boolean) => Promise<BenchResult>> = {
   pickup: (quick) => pickup({ jobs: quick ? 50 : 1000, warmup: quick ? 10 : 100, redisUrl: REDIS_URL }),
   queue: (quick) => queue({ quick }),
+  echo: (quick) => echo({ quick }),
 };
 
 async function main(): Promise<void> {
