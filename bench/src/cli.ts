@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** `pnpm bench [name] [--quick]`: runs benchmarks and prints their tables. */
 import { echo } from './echo';
+import { jobs } from './jobs';
 import { pickup } from './pickup';
 import { queue } from './queue';
+import { scale } from './scale';
 import { record } from './results';
 import type { BenchResult } from './results';
 
@@ -13,6 +15,8 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchResult>> = {
   pickup: (quick) => pickup({ jobs: quick ? 50 : 1000, warmup: quick ? 10 : 100, redisUrl: REDIS_URL }),
   queue: (quick) => queue({ quick }),
   echo: (quick) => echo({ quick }),
+  scale: (quick) => scale({ quick }),
+  jobs: (quick) => jobs({ quick }),
 };
 
 async function main(): Promise<void> {

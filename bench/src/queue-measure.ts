@@ -2,7 +2,7 @@
  * One measurement of one queue system each: every function starts from a flushed Redis and a
  * fresh system, warms up first, and times only the measured window.
  */
-import type { PrivateRedis } from './queue-redis';
+import type { PrivateRedis } from './private-redis';
 import type { QueueSystem } from './queue-system';
 import { summary } from './stats';
 

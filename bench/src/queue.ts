@@ -9,7 +9,7 @@ import { bullmqQueue } from './queue-bullmq';
 import { measureEnqueue, measureMemory, measurePickup, measureProcessing } from './queue-measure';
 import type { Sizes, SystemFactory } from './queue-measure';
 import { oursQueue } from './queue-ours';
-import { startPrivateRedis } from './queue-redis';
+import { startPrivateRedis } from './private-redis';
 import { payload } from './queue-system';
 import type { BenchResult } from './results';
 import { table } from './stats';
