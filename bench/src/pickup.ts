@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createJobStore, createKeySpace, duplicateConnection } from '@opsconductor/jobs';
 import { createLogger, createMetrics } from '@opsconductor/kit';
-import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
 import type { BenchResult } from './results';
+import { inProcessExecutor } from './in-process-executor';
 import { summary, table } from './stats';
 
 export async function pickup(opts: { jobs: number; warmup: number; redisUrl: string }): Promise<BenchResult> {
@@ -20,15 +20,7 @@ export async function pickup(opts: { jobs: number; warmup: number; redisUrl: str
   const store = createJobStore({ redis, prefix, partitions: 16 });
   const started = new Map<string, number>();
   let onStart: (input: string) => void = () => undefined;
-  const executor: AiPipeline = {
-    timeoutMs: 10_000,
-    async execute(request) {
-      onStart(request.input);
-      return { success: true, output: 'ok', tool: 'echo' };
-    },
-    async checkHealth() {},
-    async close() {},
-  };
+  const executor = inProcessExecutor((input) => onStart(input));
   const logger = createLogger({ service: 'bench', level: 'silent' });
   const worker = startWorker({
     store: workerStoreFor(store, 16),

@@ -3,8 +3,8 @@
  * same one, and it is flushed between measurements (never the shared Redis on 6379).
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '@opsconductor/mesh';
 
 export interface PrivateRedis {
   url: string;
@@ -16,18 +16,6 @@ export interface PrivateRedis {
   /** `used_memory` from INFO memory, in bytes. */
   usedMemory(): Promise<number>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {

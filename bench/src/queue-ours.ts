@@ -7,10 +7,10 @@
 import { Redis } from 'ioredis';
 import { createJobStore, duplicateConnection } from '@opsconductor/jobs';
 import { createLogger, createMetrics } from '@opsconductor/kit';
-import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
 import { CompletionCounter, payload } from './queue-system';
 import type { QueueSystem, QueueWorker } from './queue-system';
+import { inProcessExecutor } from './in-process-executor';
 
 const PREFIX = 'bench-queue';
 const PARTITIONS = 16;
@@ -52,15 +52,7 @@ async function startOursWorker(redisUrl: string, concurrency: number, onStart: (
       return ok;
     },
   };
-  const executor: AiPipeline = {
-    timeoutMs: 10_000,
-    async execute(request) {
-      onStart(request.input);
-      return { success: true, output: 'ok', tool: 'echo' };
-    },
-    async checkHealth() {},
-    async close() {},
-  };
+  const executor = inProcessExecutor(onStart);
   const logger = createLogger({ service: 'bench', level: 'silent' });
   const metrics = createWorkerMetrics(createMetrics({ service: 'bench', defaultMetrics: false }).registry);
   // Connections up before the clock starts, as BullMQ's waitUntilReady() does for its side.
