@@ -15,10 +15,7 @@
     error CONFLICT <status>   the job is in a status ARGV[5] does not allow
 ]]
 -- @include common
-local k = keysFromArgs()
-local member, now = ARGV[1], ARGV[2]
-local _, id = splitMember(member)
-local status = redis.call('HGET', k.job, 'status')
+local k, member, now, id, status = openJob()
 if not status then
   return redis.error_reply('NOT_FOUND')
 end

@@ -102,6 +102,14 @@ local function checkLease(k, token)
   return nil
 end
 
+-- The opening of a script that acts on one job by its member (ARGV[1] member, ARGV[2] now):
+-- the job's keys and ids, and its status (nil when the job does not exist).
+local function openJob()
+  local k = keysFromArgs()
+  local _, id = splitMember(ARGV[1])
+  return k, ARGV[1], ARGV[2], id, redis.call('HGET', k.job, 'status')
+end
+
 -- The opening of every script a lease holder calls (ARGV[1] member, ARGV[2] now, ARGV[5]
 -- lease token): the job's keys and ids, and the refusal to return when the token is not the
 -- job's current one (fencing).
