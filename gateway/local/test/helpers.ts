@@ -139,3 +139,8 @@ export function createClient() {
 }
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The gateway on the real gateway/kong.yml, its stable target pointed at a test upstream. */
+export function startRealGateway(upstreamPort: number): Promise<RunningGateway> {
+  return startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstreamPort }]]) });
+}

@@ -1,4 +1,4 @@
-import { createClient, realConfigText, startGateway, startUpstream, testConfig, UUID } from './helpers';
+import { createClient, startGateway, startUpstream, testConfig, startRealGateway, UUID } from './helpers';
 import type { RunningGateway, Upstream } from './helpers';
 
 /** The real kong.yml, its stable target pointed at a local upstream that sends its own X-Trace-Id. */
@@ -12,7 +12,7 @@ describe('plugins of the real kong.yml', () => {
     upstream = await startUpstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-trace-id': 'set-by-upstream' }).end('{"ok":true}');
     });
-    gw = await startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstream.port }]]) });
+    gw = await startRealGateway(upstream.port);
   });
   afterAll(async () => {
     await gw.close();

@@ -1,4 +1,4 @@
-import { createClient, realConfigText, startGateway, startUpstream, testConfig, UUID } from './helpers';
+import { createClient, startGateway, startUpstream, testConfig, startRealGateway, UUID } from './helpers';
 import type { RunningGateway, Upstream } from './helpers';
 
 describe('proxying with the real kong.yml', () => {
@@ -8,7 +8,7 @@ describe('proxying with the real kong.yml', () => {
 
   beforeAll(async () => {
     upstream = await startUpstream();
-    gw = await startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstream.port }]]) });
+    gw = await startRealGateway(upstream.port);
   });
   afterAll(async () => {
     await gw.close();

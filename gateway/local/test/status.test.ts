@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createClient, realConfigText, startGateway, startUpstream } from './helpers';
+import { createClient, startRealGateway, startUpstream } from './helpers';
 import type { RunningGateway, Upstream } from './helpers';
 
 /**
@@ -35,7 +35,7 @@ describe('the status listener', () => {
 
   beforeAll(async () => {
     upstream = await startUpstream();
-    gw = await startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstream.port }]]) });
+    gw = await startRealGateway(upstream.port);
     await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{"input":"ping"}' });
     await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024) });
     await client.call(`${gw.proxyUrl}/not-routed`);
