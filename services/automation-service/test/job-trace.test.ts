@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { startTracing } from '@opsconductor/kit/tracing';
+import { startRecordingTracing } from '@opsconductor/kit/testing';
 import type { Tracing } from '@opsconductor/kit/tracing';
 import { jobTraceContext } from '../src/jobs/trace-context';
 
@@ -16,7 +16,7 @@ describe('trace context of a submitted job', () => {
   describe('with tracing started', () => {
     let tracing: Tracing;
     beforeAll(() => {
-      tracing = startTracing({ serviceName: 'automation-service-test', env: {} });
+      tracing = startRecordingTracing('automation-service-test');
     });
     afterAll(() => tracing.shutdown());
 

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { startTracing } from '@opsconductor/kit/tracing';
+import { startRecordingTracing } from '@opsconductor/kit/testing';
 import type { Tracing } from '@opsconductor/kit/tracing';
 import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline, ReceivedRequest } from './fake-pipeline';
@@ -21,7 +21,7 @@ describe('trace context on the call to ai-pipeline, with tracing started', () =>
   const caller = createCaller();
 
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'automation-service-test', env: {} });
+    tracing = startRecordingTracing('automation-service-test');
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url });
   });

@@ -7,7 +7,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -26,20 +26,26 @@ export interface TracingOptions {
 export interface Tracing {
   /** True when spans leave the process (OTEL_EXPORTER_OTLP_ENDPOINT or ..._TRACES_ENDPOINT is set). */
   exporting: boolean;
+  /** False when nothing would record a span, so the SDK was not started (see startTracing). */
+  started: boolean;
   shutdown(): Promise<void>;
 }
 
 /**
- * Spans are always created and W3C `traceparent` is always propagated on outgoing calls, so
- * the trace joins up across services; they are exported only when an OTLP endpoint is set.
+ * With an OTLP endpoint (or span processors given by a test), spans are created for every
+ * request and W3C `traceparent` is propagated on outgoing calls, so the trace joins up across
+ * services. Without one, nothing would ever read a span, and the instrumentation alone cost
+ * 15-20 % of each service's CPU on the echo path (bench/RESULTS.md): the SDK is not started.
+ * X-Trace-Id still correlates the logs of every hop. OTEL_SDK_DISABLED=true turns it off even
+ * with an endpoint.
  */
 export function startTracing(opts: TracingOptions): Tracing {
   const env = opts.env ?? process.env;
   const tracesUrl = otlpTracesUrl(env);
-  const exporting = tracesUrl !== undefined;
+  const exporting = tracesUrl !== undefined && env.OTEL_SDK_DISABLED !== 'true';
   const spanProcessors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
-  if (tracesUrl) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl })));
-  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+  if (exporting) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl })));
+  if (spanProcessors.length === 0) return { exporting: false, started: false, shutdown: async () => undefined };
 
   const instrumentations = [
     new HttpInstrumentation({
@@ -61,6 +67,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   sdk.start();
   return {
     exporting,
+    started: true,
     // The undici instrumentation subscribes to process-wide diagnostics channels, which
     // sdk.shutdown() leaves in place; a later startTracing in the same process would then
     // inject a second traceparent.

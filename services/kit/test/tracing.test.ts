@@ -41,3 +41,17 @@ describe('tracing', () => {
     expect(exporter.getFinishedSpans().some((s) => s.name === 'caller')).toBe(true);
   });
 });
+
+describe('tracing without anything to record spans', () => {
+  it('does not start the SDK when no OTLP endpoint is set and no processor is given', async () => {
+    const tracing = startTracing({ serviceName: 'kit-test-off', env: {} });
+    expect(tracing).toMatchObject({ started: false, exporting: false });
+    await tracing.shutdown();
+  });
+
+  it('honours OTEL_SDK_DISABLED=true even with an endpoint', async () => {
+    const tracing = startTracing({ serviceName: 'kit-test-off', env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_SDK_DISABLED: 'true' } });
+    expect(tracing).toMatchObject({ started: false, exporting: false });
+    await tracing.shutdown();
+  });
+});

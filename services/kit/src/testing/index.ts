@@ -42,3 +42,4 @@ export async function promtoolCheckMetrics(exposition: string): Promise<string> 
   return done;
 }
 export * from './sse-client';
+export * from './recording-tracing';
