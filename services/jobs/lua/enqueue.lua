@@ -15,7 +15,8 @@
     ARGV[10] wake channel        ARGV[11] partition number
 
   Output:
-    { 'created' | 'replayed', HGETALL of the job }
+    { 'created' }                        the job is stored as sent, status pending
+    { 'replayed', HGETALL of the job }   the key's original job
     error CONFLICT <status>  the key was used with another body
     error RATE_LIMITED       the workspace has ARGV[9] pending jobs already
 ]]
@@ -45,24 +46,26 @@ if redis.call('ZCARD', k.status.pending) >= tonumber(ARGV[9]) then
   return redis.error_reply('RATE_LIMITED')
 end
 
+-- ARGV[5] is a flat JSON array [field, value, ...] so the HSET is built without re-reading
+-- what was just written (created_at, priority), unlike the other scripts' helpers.
 local fields = cjson.decode(ARGV[5])
-local args = { 'HSET', k.job, 'status', 'pending', 'attempts', '0', 'cancel_requested', '0',
-  'body_hash', ARGV[7] }
-for f, v in pairs(fields) do
-  table.insert(args, f)
-  table.insert(args, v)
+local created, priority
+for i = 1, #fields, 2 do
+  if fields[i] == 'created_at' then created = fields[i + 1] end
+  if fields[i] == 'priority' then priority = fields[i + 1] end
 end
-redis.call(unpack(args))
+redis.call('HSET', k.job, 'status', 'pending', 'attempts', '0', 'cancel_requested', '0',
+  'body_hash', ARGV[7], 'enqueued_at', now, unpack(fields))
 
-local created = redis.call('HGET', k.job, 'created_at')
 redis.call('ZADD', k.idx, created, id)
 redis.call('ZADD', k.status.pending, created, id)
 redis.call('HINCRBY', k.stats, 'pending', 1)
-enqueueReady(k, member, now)
+redis.call('ZADD', k.ready, readyScore(priority, now), member)
 if ARGV[6] == '1' then
   local ttl = tonumber(ARGV[8])
   redis.call('SET', KEYS[16], id .. '|' .. fmt(tonumber(now) + ttl), 'PX', ttl)
 end
-addEvent(k, ARGV[3], id, 'pending', '', now)
+redis.call('XADD', k.events, 'MAXLEN', '~', ARGV[3], '*',
+  'job_id', id, 'status', 'pending', 'prev', '', 'at', now, 'attempts', '0')
 redis.call('PUBLISH', ARGV[10], ARGV[11])
-return { 'created', redis.call('HGETALL', k.job) }
+return { 'created' }
