@@ -44,12 +44,17 @@ async function startOursWorker(redisUrl: string, concurrency: number, onStart: (
   const counter = new CompletionCounter();
   const base = workerStoreFor(store, PARTITIONS);
   // Counted once the store has acknowledged the completion, like BullMQ's 'completed' event.
-  const counted = {
+  const counted: typeof base = {
     ...base,
-    complete: async (...args: Parameters<typeof base.complete>) => {
+    complete: async (...args) => {
       const ok = await base.complete(...args);
       counter.bump();
       return ok;
+    },
+    completeAndClaim: async (...args) => {
+      const answer = await base.completeAndClaim(...args);
+      counter.bump();
+      return answer;
     },
   };
   const executor = inProcessExecutor(onStart);

@@ -12,26 +12,4 @@
     or nil when the partition has nothing ready.
 ]]
 -- @include common
-local tag, now = ARGV[1], ARGV[2]
-
--- A member whose job is gone or not pending is stale; drop it and look further (bounded).
-for _ = 1, 100 do
-  local popped = redis.call('ZPOPMIN', KEYS[1])
-  if #popped == 0 then
-    return nil
-  end
-  local member = popped[1]
-  local ws, id = splitMember(member)
-  local k = keysFromTag(tag, ws, id)
-  if redis.call('HGET', k.job, 'status') == 'pending' then
-    local attempts = redis.call('HINCRBY', k.job, 'attempts', 1)
-    local expires = fmt(tonumber(now) + tonumber(ARGV[5]))
-    redis.call('HSET', k.job, 'started_at', now, 'lease_token', attempts .. ':' .. ARGV[7],
-      'lease_expires_at', expires, 'worker_id', ARGV[6])
-    setStatus(k, id, 'pending', 'running')
-    redis.call('ZADD', k.leases, expires, member)
-    addEvent(k, ARGV[3], id, 'running', 'pending', now)
-    return redis.call('HGETALL', k.job)
-  end
-end
-return nil
+return claimFirstReady(ARGV[1], KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])

@@ -5,9 +5,12 @@
     KEYS[1..15] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token   ARGV[6] result JSON
+    ARGV[7..9] optional: lease (ms), worker id and random token part to claim the next ready
+               job of the same partition in the same call (as claim.lua does)
 
   Output:
-    HGETALL of the completed job
+    HGETALL of the completed job; with ARGV[7]: { 'next', HGETALL of the claimed job } or
+    { 'none' } (the completed job is not sent back: the worker does not read it)
     error NOT_FOUND | LEASE_LOST <status>
 ]]
 -- @include common
@@ -20,4 +23,12 @@ redis.call('HSET', k.job, 'result', ARGV[6])
 setStatus(k, id, 'running', 'completed')
 finish(k, member, now, ARGV[4])
 addEvent(k, ARGV[3], id, 'completed', 'running', now)
+if ARGV[7] then
+  local tag = string.sub(k.ready, 1, -7) -- T:ready
+  local nextJob = claimFirstReady(tag, k.ready, k.leases, now, ARGV[3], ARGV[7], ARGV[8], ARGV[9])
+  if nextJob then
+    return { 'next', nextJob }
+  end
+  return { 'none' }
+end
 return redis.call('HGETALL', k.job)

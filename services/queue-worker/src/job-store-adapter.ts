@@ -23,7 +23,7 @@ export function workerStoreFor(store: JobStore, partitions: number): WorkerStore
     partitions,
     async claim(partition, opts) {
       const job = await store.claim(partition, opts);
-      return job ? { job: toWorkerJob(job), lease: leaseOf(job) } : null;
+      return job ? toClaim(job) : null;
     },
     extendLease: (claim, leaseMs) =>
       unlessLeaseLost<{ ok: boolean; cancelRequested: boolean }>(
@@ -31,6 +31,11 @@ export function workerStoreFor(store: JobStore, partitions: number): WorkerStore
         { ok: false, cancelRequested: false },
       ),
     complete: (claim, result) => unlessLeaseLost(async () => (await store.complete(claim.lease, result), true), false),
+    completeAndClaim: (claim, result, opts) =>
+      unlessLeaseLost<{ ok: boolean; next: StoreClaim | null }>(async () => {
+        const next = await store.completeAndClaim(claim.lease, result, opts);
+        return { ok: true, next: next ? toClaim(next) : null };
+      }, { ok: false, next: null }),
     fail: (claim, error, opts) =>
       unlessLeaseLost<FailOutcome>(async () => {
         const { status } = await store.fail(claim.lease, error, opts);
@@ -45,6 +50,10 @@ export function workerStoreFor(store: JobStore, partitions: number): WorkerStore
     promote: (partition) => store.promote(partition),
     prune: (partition) => store.prune(partition),
   };
+}
+
+function toClaim(job: ClaimedJob): StoreClaim {
+  return { job: toWorkerJob(job), lease: leaseOf(job) };
 }
 
 function leaseOf(job: ClaimedJob): JobLease {

@@ -13,14 +13,18 @@ export interface RunDeps<C extends Claimed> {
   leaseMs: number;
   /** How often the lease is extended and the cancel flag read (≤ 1 s: cancellation is seen within it). */
   heartbeatMs: number;
+  /** When set, a completed job's store call also leases the next job of its partition (`next`). */
+  claimNext?: { workerId: string; leaseMs: number };
 }
 
 /** A running job's handle: lets the worker cancel it (cancel message) or hand it back (shutdown). */
-export interface Running {
+export interface Running<C extends Claimed = Claimed> {
   jobId: string;
   cancel(): void;
   release(): void;
   done: Promise<RunOutcome>;
+  /** Once `done`: the job leased with the completion (RunDeps.claimNext), now this caller's to run. */
+  readonly next: C | null;
 }
 
 /**
@@ -30,11 +34,12 @@ export interface Running {
  * A job's `params.input` is the pipeline's input (default: the action name); the rest are the
  * tool's params.
  */
-export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running {
+export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C> {
   const { job } = claim;
   const log = deps.logger.child({ trace_id: job.trace?.trace_id, job_id: job.job_id, action: job.action, attempt: job.attempts });
   const controller = new AbortController();
   let stop: 'cancelled' | 'released' | 'lease_lost' | undefined;
+  let next: C | null = null;
   const abort = (why: typeof stop) => {
     if (stop) return;
     stop = why;
@@ -63,7 +68,10 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running {
       const parent = job.trace?.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: job.trace.traceparent }) : ROOT_CONTEXT;
       const traceId = job.trace?.trace_id ?? job.job_id;
       const answer = await context.with(parent, () => deps.pipeline.execute(request, { traceId, signal: controller.signal }));
-      return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
+      if (!deps.claimNext) return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
+      const completed = await deps.store.completeAndClaim(claim, answer.output, deps.claimNext);
+      next = completed.next;
+      return completed.ok ? 'completed' : 'lease_lost';
     } catch (err) {
       return await settleFailure(err);
     }
@@ -93,5 +101,13 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running {
     return outcome;
   }
 
-  return { jobId: job.job_id, cancel: () => abort('cancelled'), release: () => abort('released'), done };
+  return {
+    jobId: job.job_id,
+    cancel: () => abort('cancelled'),
+    release: () => abort('released'),
+    done,
+    get next() {
+      return next;
+    },
+  };
 }

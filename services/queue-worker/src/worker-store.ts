@@ -27,6 +27,11 @@ export interface WorkerStore<C extends Claimed = Claimed> {
   extendLease(claim: C, leaseMs: number): Promise<{ ok: boolean; cancelRequested: boolean }>;
   /** false: the lease was lost before the result could be stored. */
   complete(claim: C, result: unknown): Promise<boolean>;
+  /**
+   * complete() that also leases the next ready job of the same partition in the same call
+   * (`next`, null when none is ready or the lease was lost): one round trip per busy job.
+   */
+  completeAndClaim(claim: C, result: unknown, opts: { workerId: string; leaseMs: number }): Promise<{ ok: boolean; next: C | null }>;
   fail(claim: C, error: { code: string; message: string }, opts: { retryable: boolean }): Promise<FailOutcome>;
   finishCancelled(claim: C): Promise<boolean>;
   /** Gives the job back now (shutdown): pending again for another worker, at once. */

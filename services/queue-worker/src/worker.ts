@@ -24,6 +24,13 @@ export interface WorkerOptions<C extends Claimed> {
   pruneMs?: number;
 }
 
+/**
+ * A slot takes the next job of the same partition with each completion at most this many
+ * times in a row, then claims round-robin again, so one busy partition cannot keep a slot
+ * from the others.
+ */
+const MAX_STREAK = 16;
+
 export interface Worker {
   /** Wakes idle slots: a job was enqueued or became due (the store's wake-up message). */
   wake(): void;
@@ -64,24 +71,34 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
   }
 
   async function slot(): Promise<void> {
+    // A job handed on by the previous completion (same partition), and how many in a row.
+    let claim: C | null = null;
+    let streak = 0;
     while (!stopping) {
-      let claim: C | null;
-      try {
-        claim = await claimNext();
-      } catch (err) {
-        opts.logger.error({ err }, 'claim failed; waiting before the next try');
-        await wakeSignal.wait(1000);
-        continue;
-      }
       if (!claim) {
-        await wakeSignal.wait(idleMs);
-        continue;
+        streak = 0;
+        try {
+          claim = await claimNext();
+        } catch (err) {
+          opts.logger.error({ err }, 'claim failed; waiting before the next try');
+          await wakeSignal.wait(1000);
+          continue;
+        }
+        if (!claim) {
+          await wakeSignal.wait(idleMs);
+          continue;
+        }
       }
-      const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, leaseMs, heartbeatMs });
+      const handOn = streak < MAX_STREAK ? { workerId: opts.workerId, leaseMs } : undefined;
+      const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, leaseMs, heartbeatMs, claimNext: handOn });
       running.set(run.jobId, run);
       await run.done.catch((err: unknown) => opts.logger.error({ err, job_id: run.jobId }, 'job run crashed'));
       running.delete(run.jobId);
+      claim = run.next;
+      streak += 1;
     }
+    // Stopped while holding a handed-on job that never started: back to the queue at once.
+    if (claim) await opts.store.release(claim).catch((err: unknown) => opts.logger.warn({ err }, 'could not give a claimed job back'));
   }
 
   const pruneMs = opts.pruneMs ?? 60_000;

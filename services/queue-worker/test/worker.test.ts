@@ -59,6 +59,18 @@ describe('queue-worker', () => {
     expect(back?.status).toBe('pending');
   });
 
+  it('gives back a job it leased with a completion when it is stopping', async () => {
+    const app = await world.startWorker({ concurrency: 1 });
+    const { job: first } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { delay_ms: 300 } });
+    await waitForStatus(world.store, first, 'running');
+    const { job: second } = await world.store.enqueue({ workspace_id: 'ws-a', actor_id: 'u1', action: 'echo', params: { input: 'later' } });
+    // The first job ends inside the grace period; its completion leases the second, which
+    // the stopping slot must hand back rather than run or keep.
+    await app.worker.stop(5000);
+    expect((await world.store.get('ws-a', first.job_id))?.status).toBe('completed');
+    expect(await world.store.get('ws-a', second.job_id)).toMatchObject({ status: 'pending', lease_token: null });
+  });
+
   it('shares work between workers without running a job twice', async () => {
     await world.startWorker({ concurrency: 3 });
     await world.startWorker({ concurrency: 3 });

@@ -118,3 +118,30 @@ local function openLeasedJob()
   local _, id = splitMember(ARGV[1])
   return k, ARGV[1], ARGV[2], id, checkLease(k, ARGV[5])
 end
+
+-- Leases the first ready job of the partition whose ready/leases zsets are given (highest
+-- priority, then oldest): HGETALL of the now running job, or nil when none is ready. Shared
+-- by claim and by complete's claim of the next job (one round trip per job at steady state).
+local function claimFirstReady(tag, readyKey, leasesKey, now, maxLen, leaseMs, workerId, rnd)
+  -- A member whose job is gone or not pending is stale; drop it and look further (bounded).
+  for _ = 1, 100 do
+    local popped = redis.call('ZPOPMIN', readyKey)
+    if #popped == 0 then
+      return nil
+    end
+    local member = popped[1]
+    local ws, id = splitMember(member)
+    local k = keysFromTag(tag, ws, id)
+    if redis.call('HGET', k.job, 'status') == 'pending' then
+      local attempts = redis.call('HINCRBY', k.job, 'attempts', 1)
+      local expires = fmt(tonumber(now) + tonumber(leaseMs))
+      redis.call('HSET', k.job, 'started_at', now, 'lease_token', attempts .. ':' .. rnd,
+        'lease_expires_at', expires, 'worker_id', workerId)
+      setStatus(k, id, 'pending', 'running')
+      redis.call('ZADD', leasesKey, expires, member)
+      addEvent(k, maxLen, id, 'running', 'pending', now)
+      return redis.call('HGETALL', k.job)
+    end
+  end
+  return nil
+end

@@ -42,6 +42,32 @@ export const finishCases: StoreCases = (h) => {
     });
   });
 
+  describe('completeAndClaim', () => {
+    it('completes the job and leases the next ready job of its partition in the same call', async () => {
+      const { store, clock, redis } = h();
+      const first = await enqueueAndClaim(store, 'ws-a');
+      const { job: second } = await store.enqueue({ workspace_id: 'ws-a', actor_id: 'u', action: 'echo', params: { n: 2 } });
+      clock.advance(10);
+      const next = await store.completeAndClaim(first, 'done', { workerId: 'w-2', leaseMs: 5000 });
+      expect(next).toMatchObject({ job_id: second.job_id, status: 'running', attempts: 1, worker_id: 'w-2', params: { n: 2 } });
+      expect(next?.lease_token).toMatch(/^1:[0-9a-f]{16}$/);
+      expect(await store.get('ws-a', first.job_id)).toMatchObject({ status: 'completed', result: 'done' });
+      const p = store.partitionOf('ws-a');
+      expect(await redis.zrange(store.keys.leases(p), 0, -1)).toEqual([`ws-a|${second.job_id}`]);
+      expect((await store.events('ws-a')).slice(-2).map((e) => e.status)).toEqual(['completed', 'running']);
+      expect(await store.depth()).toMatchObject({ pending: 0, running: 1, completed: 1 });
+    });
+
+    it('answers null when nothing else is ready, and claims nothing when the lease was lost', async () => {
+      const { store } = h();
+      const claimed = await enqueueAndClaim(store, 'ws-a');
+      await expect(store.completeAndClaim(claimed, 1, { workerId: 'w', leaseMs: 5000 })).resolves.toBeNull();
+      await store.enqueue({ workspace_id: 'ws-a', actor_id: 'u', action: 'echo', params: {} });
+      await expectJobError(store.completeAndClaim(claimed, 2, { workerId: 'w', leaseMs: 5000 }), 'LEASE_LOST', 'completed');
+      expect(await store.depth()).toMatchObject({ pending: 1, running: 0, completed: 1 });
+    });
+  });
+
   describe('fail', () => {
     it('schedules a retryable failure after its backoff: failed, retry_at, delayed, error kept', async () => {
       const { store, clock, redis, random } = h();
