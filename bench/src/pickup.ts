@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createJobStore, createKeySpace, duplicateConnection } from '@opsconductor/jobs';
 import { createLogger, createMetrics } from '@opsconductor/kit';
-import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
+import { createWorkerMetrics, handleStoreMessage, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
 import type { BenchResult } from './results';
 import { inProcessExecutor } from './in-process-executor';
 import { summary, table } from './stats';
@@ -31,7 +31,7 @@ export async function pickup(opts: { jobs: number; warmup: number; redisUrl: str
     concurrency: 4,
   });
   const { channels } = createKeySpace(prefix, 16);
-  subscriber.on('message', (channel: string) => channel === channels.wake && worker.wake());
+  subscriber.on('message', (channel: string, message: string) => handleStoreMessage(worker, channels, channel, message));
   await subscriber.subscribe(channels.wake);
 
   const samples: number[] = [];

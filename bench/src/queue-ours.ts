@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { createJobStore, duplicateConnection } from '@opsconductor/jobs';
 import { createLogger, createMetrics } from '@opsconductor/kit';
-import { createWorkerMetrics, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
+import { createWorkerMetrics, handleStoreMessage, startWorker, workerStoreFor } from '@opsconductor/queue-worker';
 import { CompletionCounter, payload } from './queue-system';
 import type { QueueSystem, QueueWorker } from './queue-system';
 import { inProcessExecutor } from './in-process-executor';
@@ -62,8 +62,8 @@ async function startOursWorker(redisUrl: string, concurrency: number, onStart: (
   const metrics = createWorkerMetrics(createMetrics({ service: 'bench', defaultMetrics: false }).registry);
   // Connections up before the clock starts, as BullMQ's waitUntilReady() does for its side.
   await Promise.all([redis.ping(), subscriber.ping()]);
-  let wake: () => void = () => undefined;
-  subscriber.on('message', (channel: string) => channel === store.channels.wake && wake());
+  let onMessage: (channel: string, message: string) => void = () => undefined;
+  subscriber.on('message', (channel: string, message: string) => onMessage(channel, message));
   await subscriber.subscribe(store.channels.wake);
   const startedAt = performance.now();
   const worker = startWorker({
@@ -74,7 +74,7 @@ async function startOursWorker(redisUrl: string, concurrency: number, onStart: (
     workerId: 'bench',
     concurrency,
   });
-  wake = () => worker.wake();
+  onMessage = (channel, message) => handleStoreMessage(worker, store.channels, channel, message);
   return {
     startedAt,
     get completed() {

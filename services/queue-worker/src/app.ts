@@ -10,6 +10,7 @@ import { pipelineReadiness } from '@opsconductor/pipeline-client';
 import { workerStoreFor } from './job-store-adapter';
 import { createWorkerMetrics } from './metrics';
 import { startWorker } from './worker';
+import { handleStoreMessage } from './store-messages';
 import type { Worker } from './worker';
 
 export const SERVICE_NAME = 'queue-worker';
@@ -60,11 +61,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
     leaseMs: deps.leaseMs,
     maintenanceMs: deps.maintenanceMs,
   });
-  deps.subscriber.on('message', (channel: string, message: string) => {
-    if (channel === deps.channels.wake) worker.wake();
-    // A cancel names the job as `<workspace>|<job id>`.
-    else if (channel === deps.channels.cancel) worker.cancel(message.slice(message.lastIndexOf('|') + 1));
-  });
+  deps.subscriber.on('message', (channel: string, message: string) => handleStoreMessage(worker, deps.channels, channel, message));
   await deps.subscriber.subscribe(deps.channels.wake, deps.channels.cancel);
 
   const readiness: ReadinessCheck[] = [redisReadiness(deps.redis), pipelineReadiness(deps.pipeline)];

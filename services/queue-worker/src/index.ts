@@ -4,3 +4,4 @@ export * from './wake';
 export * from './worker';
 export * from './worker-store';
 export * from './job-store-adapter';
+export * from './store-messages';

@@ -32,8 +32,11 @@ export interface WorkerOptions<C extends Claimed> {
 const MAX_STREAK = 16;
 
 export interface Worker {
-  /** Wakes idle slots: a job was enqueued or became due (the store's wake-up message). */
-  wake(): void;
+  /**
+   * A job was enqueued or became due (the store's wake-up message names its partition): one
+   * idle slot claims from that partition first. Without a partition every idle slot wakes.
+   */
+  wake(partition?: number): void;
   /** A running job was asked to stop (the store's cancel message). */
   cancel(jobId: string): void;
   /** Jobs running now. */
@@ -60,7 +63,11 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
   let stopping = false;
   let nextPartition = 0;
 
-  async function claimNext(): Promise<C | null> {
+  async function claimNext(first?: number): Promise<C | null> {
+    if (first !== undefined && !stopping) {
+      const claim = await opts.store.claim(first, { workerId: opts.workerId, leaseMs });
+      if (claim) return claim;
+    }
     for (let tried = 0; tried < opts.store.partitions && !stopping; tried++) {
       const partition = nextPartition;
       nextPartition = (nextPartition + 1) % opts.store.partitions;
@@ -74,20 +81,23 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
     // A job handed on by the previous completion (same partition), and how many in a row.
     let claim: C | null = null;
     let streak = 0;
+    // The partition the last wake-up named, tried first.
+    let hint: number | undefined;
     while (!stopping) {
       if (!claim) {
         streak = 0;
         try {
-          claim = await claimNext();
+          claim = await claimNext(hint);
         } catch (err) {
           opts.logger.error({ err }, 'claim failed; waiting before the next try');
-          await wakeSignal.wait(1000);
+          hint = await wakeSignal.wait(1000);
           continue;
         }
         if (!claim) {
-          await wakeSignal.wait(idleMs);
+          hint = await wakeSignal.wait(idleMs);
           continue;
         }
+        hint = undefined;
       }
       const handOn = streak < MAX_STREAK ? { workerId: opts.workerId, leaseMs } : undefined;
       const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, leaseMs, heartbeatMs, claimNext: handOn });
@@ -125,7 +135,10 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
   const slots = Array.from({ length: concurrency }, () => slot());
 
   return {
-    wake: () => wakeSignal.wakeAll(),
+    wake(partition) {
+      if (partition !== undefined && Number.isInteger(partition) && partition >= 0 && partition < opts.store.partitions) wakeSignal.wakeOne(partition);
+      else wakeSignal.wakeAll();
+    },
     cancel(jobId) {
       running.get(jobId)?.cancel();
     },

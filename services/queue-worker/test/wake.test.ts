@@ -30,3 +30,26 @@ describe('WakeSignal', () => {
     expect(Date.now() - started).toBeLessThan(50);
   });
 });
+
+describe('WakeSignal.wakeOne', () => {
+  it('releases only the longest waiting slot, with the partition to look at', async () => {
+    const signal = new WakeSignal();
+    const first = signal.wait(60_000);
+    const second = signal.wait(60_000);
+    signal.wakeOne(7);
+    await expect(first).resolves.toBe(7);
+    expect(signal.waiting).toBe(1);
+    signal.wakeAll();
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('keeps a wake-up that came while nobody waited for the next wait', async () => {
+    const signal = new WakeSignal();
+    signal.wakeOne(3);
+    const started = Date.now();
+    await expect(signal.wait(60_000)).resolves.toBe(3);
+    expect(Date.now() - started).toBeLessThan(50);
+    // Kept once only: the next wait sleeps until its timeout.
+    await expect(signal.wait(30)).resolves.toBeUndefined();
+  });
+});

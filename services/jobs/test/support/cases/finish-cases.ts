@@ -53,7 +53,7 @@ export const finishCases: StoreCases = (h) => {
       expect(next?.lease_token).toMatch(/^1:[0-9a-f]{16}$/);
       expect(await store.get('ws-a', first.job_id)).toMatchObject({ status: 'completed', result: 'done' });
       const p = store.partitionOf('ws-a');
-      expect(await redis.zrange(store.keys.leases(p), 0, -1)).toEqual([`ws-a|${second.job_id}`]);
+      expect(await redis.zrange(store.keys.leases(p), '0', '-1')).toEqual([`ws-a|${second.job_id}`]);
       expect((await store.events('ws-a')).slice(-2).map((e) => e.status)).toEqual(['completed', 'running']);
       expect(await store.depth()).toMatchObject({ pending: 0, running: 1, completed: 1 });
     });
