@@ -50,7 +50,8 @@ export async function timeSequential(count: number, op: (i: number) => Promise<u
  * the store accepts it, so a change of format fails the bench instead of skewing it.
  */
 export async function deepCursor(redis: Redis, store: JobStore, ws: string): Promise<{ cursor: string; nextId: string }> {
-  const key = store.keys.index(ws);
+  // Every job the scale bench stores stays pending: the pending index is the whole listing.
+  const key = store.keys.index(ws, 'pending');
   const size = await redis.zcard(key);
   const at = Math.floor((size - 1) / 2);
   // Flat `[m, s, m, s]` on RESP2, pairs on RESP3: flattened either way.

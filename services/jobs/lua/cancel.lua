@@ -5,12 +5,12 @@
                           the worker stops the job and confirms with finish-cancelled.lua
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] cancel channel
 
   Output:
-    { 'cancelled' | 'cancelling', HGETALL of the job }
+    { 'cancelled' | 'cancelling', the record of the job }
     error NOT_FOUND
     error CONFLICT <status>   completed, failed, cancelled and dead jobs cannot be cancelled
 ]]
@@ -24,11 +24,11 @@ if status == 'pending' then
   setStatus(k, id, 'pending', 'cancelled')
   finish(k, member, now, ARGV[4])
   addEvent(k, ARGV[3], id, 'cancelled', 'pending', now)
-  return { 'cancelled', redis.call('HGETALL', k.job) }
+  return { 'cancelled', jall(k) }
 end
 if status == 'running' then
-  redis.call('HSET', k.job, 'cancel_requested', '1')
+  jset(k, 'cancel_requested', '1')
   redis.call('PUBLISH', ARGV[5], member)
-  return { 'cancelling', redis.call('HGETALL', k.job) }
+  return { 'cancelling', jall(k) }
 end
 return redis.error_reply('CONFLICT ' .. status)

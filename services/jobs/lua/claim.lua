@@ -8,7 +8,7 @@
     ARGV[5] lease duration (ms)   ARGV[6] worker id   ARGV[7] random part of the lease token
 
   Output:
-    HGETALL of the now running job (attempts + 1, lease_token `<attempts>:<random>`),
+    the record of the now running job (attempts + 1, lease_token `<attempts>:<random>`),
     or nil when the partition has nothing ready.
 ]]
 -- @include common

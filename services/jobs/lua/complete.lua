@@ -2,14 +2,14 @@
   Records the result of a running job: running -> completed.
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token   ARGV[6] result JSON
     ARGV[7..9] optional: lease (ms), worker id and random token part to claim the next ready
                job of the same partition in the same call (as claim.lua does)
 
   Output:
-    HGETALL of the completed job; with ARGV[7]: { 'next', HGETALL of the claimed job } or
+    the record of the completed job; with ARGV[7]: { 'next', the record of the claimed job } or
     { 'none' } (the completed job is not sent back: the worker does not read it)
     error NOT_FOUND | LEASE_LOST <status>
 ]]
@@ -19,7 +19,7 @@ if refused then
   return refused
 end
 clearLease(k, member)
-redis.call('HSET', k.job, 'result', ARGV[6])
+jset(k, 'result', ARGV[6])
 setStatus(k, id, 'running', 'completed')
 finish(k, member, now, ARGV[4])
 addEvent(k, ARGV[3], id, 'completed', 'running', now)
@@ -31,4 +31,4 @@ if ARGV[7] then
   end
   return { 'none' }
 end
-return redis.call('HGETALL', k.job)
+return jall(k)

@@ -2,7 +2,7 @@
   Extends the lease of a running job for its current holder (heartbeat).
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN (unused)
     ARGV[4] finished-hash TTL (unused)   ARGV[5] lease token   ARGV[6] lease duration (ms)
 
@@ -18,6 +18,6 @@ if refused then
   return refused
 end
 local expires = fmt(tonumber(ARGV[2]) + tonumber(ARGV[6]))
-redis.call('HSET', k.job, 'lease_expires_at', expires)
+jset(k, 'lease_expires_at', expires)
 redis.call('ZADD', k.leases, expires, ARGV[1])
-return { expires, redis.call('HGET', k.job, 'cancel_requested') }
+return { expires, jget(k, 'cancel_requested') }

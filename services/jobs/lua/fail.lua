@@ -5,13 +5,13 @@
     running -> cancelled  (a cancel was requested: a cancelled job is never retried)
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token   ARGV[6] error JSON {code, message}
     ARGV[7] '1' when the error is retryable   ARGV[8] retry due time (ms)
 
   Output:
-    HGETALL of the job in its new status
+    the record of the job in its new status
     error NOT_FOUND | LEASE_LOST <status>
 ]]
 -- @include common
@@ -20,17 +20,17 @@ if refused then
   return refused
 end
 clearLease(k, member)
-redis.call('HSET', k.job, 'error', ARGV[6])
+jset(k, 'error', ARGV[6])
 
-local attempts = tonumber(redis.call('HGET', k.job, 'attempts'))
-local maxAttempts = tonumber(redis.call('HGET', k.job, 'max_attempts'))
+local attempts = tonumber(jget(k, 'attempts'))
+local maxAttempts = tonumber(jget(k, 'max_attempts'))
 local to
-if redis.call('HGET', k.job, 'cancel_requested') == '1' then
+if jget(k, 'cancel_requested') == '1' then
   to = 'cancelled'
   finish(k, member, now, ARGV[4])
 elseif ARGV[7] == '1' and attempts < maxAttempts then
   to = 'failed'
-  redis.call('HSET', k.job, 'retry_at', ARGV[8])
+  jset(k, 'retry_at', ARGV[8])
   redis.call('ZADD', k.delayed, ARGV[8], member)
 else
   to = 'dead'
@@ -39,4 +39,4 @@ else
 end
 setStatus(k, id, 'running', to)
 addEvent(k, ARGV[3], id, to, 'running', now, { error = ARGV[6] })
-return redis.call('HGETALL', k.job)
+return jall(k)

@@ -3,12 +3,12 @@
   running -> cancelled.
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token
 
   Output:
-    HGETALL of the cancelled job
+    the record of the cancelled job
     error NOT_FOUND | LEASE_LOST <status>
     error CONFLICT running    no cancel was requested for this job
 ]]
@@ -17,11 +17,11 @@ local k, member, now, id, refused = openLeasedJob()
 if refused then
   return refused
 end
-if redis.call('HGET', k.job, 'cancel_requested') ~= '1' then
+if jget(k, 'cancel_requested') ~= '1' then
   return redis.error_reply('CONFLICT running')
 end
 clearLease(k, member)
 setStatus(k, id, 'running', 'cancelled')
 finish(k, member, now, ARGV[4])
 addEvent(k, ARGV[3], id, 'cancelled', 'running', now)
-return redis.call('HGETALL', k.job)
+return jall(k)

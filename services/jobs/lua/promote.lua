@@ -19,8 +19,8 @@ for _, member in ipairs(members) do
   local ws, id = splitMember(member)
   local k = keysFromTag(tag, ws, id)
   redis.call('ZREM', k.delayed, member)
-  if redis.call('HGET', k.job, 'status') == 'failed' then
-    redis.call('HDEL', k.job, 'retry_at')
+  if jget(k, 'status') == 'failed' then
+    jdel(k, 'retry_at')
     setStatus(k, id, 'failed', 'pending')
     enqueueReady(k, member, now)
     addEvent(k, ARGV[3], id, 'pending', 'failed', now, { reason = 'retry_due' })

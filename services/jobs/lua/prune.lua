@@ -24,7 +24,6 @@ for _, member in ipairs(members) do
       redis.call('HINCRBY', k.stats, s, -1)
     end
   end
-  redis.call('ZREM', k.idx, id)
   redis.call('ZREM', k.dead, member)
   redis.call('ZREM', k.finished, member)
   redis.call('DEL', k.job)

@@ -24,15 +24,15 @@ for _, member in ipairs(members) do
   local ws, id = splitMember(member)
   local k = keysFromTag(tag, ws, id)
   redis.call('ZREM', k.leases, member)
-  if redis.call('HGET', k.job, 'status') == 'running' then
+  if jget(k, 'status') == 'running' then
     clearLease(k, member)
     local to
-    if redis.call('HGET', k.job, 'cancel_requested') == '1' then
+    if jget(k, 'cancel_requested') == '1' then
       to = 'cancelled'
       finish(k, member, now, ARGV[4])
-    elseif tonumber(redis.call('HGET', k.job, 'attempts')) >= tonumber(redis.call('HGET', k.job, 'max_attempts')) then
+    elseif tonumber(jget(k, 'attempts')) >= tonumber(jget(k, 'max_attempts')) then
       to = 'dead'
-      redis.call('HSET', k.job, 'error', expiredError)
+      jset(k, 'error', expiredError)
       redis.call('ZADD', k.dead, now, member)
       finish(k, member, now, ARGV[4])
     else

@@ -4,13 +4,13 @@
   was requested meanwhile).
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token
     ARGV[6] wake channel   ARGV[7] partition number
 
   Output:
-    HGETALL of the job in its new status
+    the record of the job in its new status
     error NOT_FOUND | LEASE_LOST <status>
 ]]
 -- @include common
@@ -19,15 +19,15 @@ if refused then
   return refused
 end
 clearLease(k, member)
-if redis.call('HGET', k.job, 'cancel_requested') == '1' then
+if jget(k, 'cancel_requested') == '1' then
   setStatus(k, id, 'running', 'cancelled')
   finish(k, member, now, ARGV[4])
   addEvent(k, ARGV[3], id, 'cancelled', 'running', now, { reason = 'released' })
-  return redis.call('HGETALL', k.job)
+  return jall(k)
 end
-redis.call('HINCRBY', k.job, 'attempts', -1)
+jset(k, 'attempts', fmt(tonumber(jget(k, 'attempts')) - 1))
 setStatus(k, id, 'running', 'pending')
 enqueueReady(k, member, now)
 addEvent(k, ARGV[3], id, 'pending', 'running', now, { reason = 'released' })
 redis.call('PUBLISH', ARGV[6], ARGV[7])
-return redis.call('HGETALL', k.job)
+return jall(k)

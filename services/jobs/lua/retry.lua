@@ -3,14 +3,14 @@
   failed | dead -> pending. Attempts restart at 0; the previous error is kept in the event.
 
   Input:
-    KEYS[1..15] the job keys (src/keys.ts jobKeys)
+    KEYS[1..14] the job keys (src/keys.ts jobKeys)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (unused)
     ARGV[5] statuses allowed to retry, comma-separated (`failed,dead` or `dead`)
     ARGV[6] wake channel   ARGV[7] partition number
 
   Output:
-    HGETALL of the pending job
+    the record of the pending job
     error NOT_FOUND
     error CONFLICT <status>   the job is in a status ARGV[5] does not allow
 ]]
@@ -22,15 +22,15 @@ end
 if not string.find(',' .. ARGV[5] .. ',', ',' .. status .. ',', 1, true) then
   return redis.error_reply('CONFLICT ' .. status)
 end
-local previousError = redis.call('HGET', k.job, 'error') or ''
+local previousError = jget(k, 'error') or ''
 redis.call('ZREM', k.delayed, member)
 redis.call('ZREM', k.dead, member)
 redis.call('ZREM', k.finished, member)
 redis.call('PERSIST', k.job)
-redis.call('HDEL', k.job, 'error', 'retry_at', 'finished_at', 'started_at', 'result')
-redis.call('HSET', k.job, 'attempts', '0', 'cancel_requested', '0')
+jdel(k, 'error', 'retry_at', 'finished_at', 'started_at', 'result')
+jset(k, 'attempts', '0', 'cancel_requested', '0')
 setStatus(k, id, status, 'pending')
 enqueueReady(k, member, now)
 addEvent(k, ARGV[3], id, 'pending', status, now, { error = previousError })
 redis.call('PUBLISH', ARGV[6], ARGV[7])
-return redis.call('HGETALL', k.job)
+return jall(k)

@@ -60,9 +60,17 @@ export type ClaimedJob = Job & { lease_token: string };
 const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 const json = (text: string | undefined): unknown => (text === undefined || text === '' ? null : JSON.parse(text));
 
-/** Decodes a job hash given as HGETALL's flat `[field, value, ...]` array or as an object. */
-export function decodeJob(raw: string[] | Record<string, string>): Job {
-  const h: Record<string, string> = Array.isArray(raw) ? pairs(raw) : raw;
+/**
+ * The stored form of a job (lua/includes/common.lua): a JSON object of string fields, a
+ * newline, then the params JSON as given.
+ */
+export function encodeRecord(fields: Record<string, string>, paramsJson: string): string {
+  return `${JSON.stringify(fields)}\n${paramsJson}`;
+}
+
+/** Decodes a stored job record, or its fields as an object (params as JSON text). */
+export function decodeJob(raw: string | Record<string, string>): Job {
+  const h: Record<string, string> = typeof raw === 'string' ? recordFields(raw) : raw;
   return {
     job_id: h.job_id ?? '',
     workspace_id: h.workspace_id ?? '',
@@ -89,8 +97,10 @@ export function decodeJob(raw: string[] | Record<string, string>): Job {
   };
 }
 
-function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
-  return out;
+function recordFields(text: string): Record<string, string> {
+  const nl = text.indexOf('\n');
+  if (nl < 0) throw new Error('jobs: a job record without its params line');
+  const fields = JSON.parse(text.slice(0, nl)) as Record<string, string>;
+  fields.params = text.slice(nl + 1);
+  return fields;
 }

@@ -15,10 +15,11 @@ export interface KeySpace {
   tag(partition: number): string;
   /** `W|<id>`, the member of the partition zsets. */
   member(workspaceId: string, jobId: string): string;
-  /** The 15 standard KEYS of a script working on one job, in the order the scripts expect. */
+  /** The 14 standard KEYS of a script working on one job, in the order the scripts expect. */
   jobKeys(workspaceId: string, jobId: string): string[];
   job(workspaceId: string, jobId: string): string;
-  index(workspaceId: string, status?: string): string;
+  /** A workspace's jobs in one status, newest first by score (created_at). */
+  index(workspaceId: string, status: string): string;
   idempotency(workspaceId: string, key: string): string;
   events(workspaceId: string): string;
   ready(partition: number): string;
@@ -42,7 +43,7 @@ export function createKeySpace(prefix: string, partitions: number): KeySpace {
     tag,
     member: (ws, id) => `${ws}|${id}`,
     job: (ws, id) => `${base(ws)}:job:${id}`,
-    index: (ws, status) => (status ? `${base(ws)}:idx:${status}` : `${base(ws)}:idx`),
+    index: (ws, status) => `${base(ws)}:idx:${status}`,
     idempotency: (ws, key) => `${base(ws)}:idem:${key}`,
     events: (ws) => `${base(ws)}:events`,
     ready: partitionKey('ready'),
@@ -55,7 +56,6 @@ export function createKeySpace(prefix: string, partitions: number): KeySpace {
       const p = partitionOf(ws, partitions);
       return [
         space.job(ws, id),
-        space.index(ws),
         ...JOB_STATUSES.map((s) => space.index(ws, s)),
         space.events(ws),
         space.ready(p),

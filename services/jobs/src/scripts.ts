@@ -19,6 +19,7 @@ export const SCRIPT_NAMES = [
   'reap',
   'promote',
   'prune',
+  'list',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -33,11 +34,25 @@ export function scriptSources(): ReadonlyMap<ScriptName, string> {
     sources = new Map(
       SCRIPT_NAMES.map((name) => {
         const text = readFileSync(path.join(LUA_DIR, `${name}.lua`), 'utf8');
-        return [name, text.replace(/^-- @include ([a-z-]+)$/gm, (_line, inc: string) => include(inc))];
+        return [name, wrapBody(text.replace(/^-- @include ([a-z-]+)$/gm, (_line, inc: string) => include(inc)))];
       }),
     );
   }
   return sources;
+}
+
+/**
+ * Runs the script's body as a function and then writes the job records it changed
+ * (common.lua flushJobs), so no return path can leave a change unwritten. The body starts
+ * after the included helpers, at the marker line common.lua ends with.
+ */
+function wrapBody(source: string): string {
+  const marker = '-- @body';
+  const at = source.indexOf(marker);
+  if (at < 0) throw new Error('jobs: a script does not include common (no -- @body marker)');
+  const lineEnd = source.indexOf('\n', at);
+  const body = source.slice(lineEnd < 0 ? source.length : lineEnd + 1);
+  return `${source.slice(0, at)}local function main()\n${body}\nend\nlocal out = main()\nflushJobs()\nreturn out\n`;
 }
 
 const commandName = (name: ScriptName): string => `ocjobs_${name.replace(/-/g, '_')}`;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import { backoffDelayMs } from './backoff';
-import { encodeCursor } from './cursor';
+import { decodeCursor, encodeCursor } from './cursor';
 import { JobError, invalid } from './errors';
 import { decodeXread, type JobEvent } from './events';
-import { decodeJob, JOB_STATUSES, type ClaimedJob, type Job, type JobErrorInfo, type JobLease, type JobStatus } from './job';
+import { decodeJob, encodeRecord, JOB_STATUSES, type ClaimedJob, type Job, type JobErrorInfo, type JobLease, type JobStatus } from './job';
 import { createKeySpace, type KeySpace } from './keys';
-import { pageNewestFirst, pageNewestFirstAcross } from './listing';
+import { pageNewestFirstAcross } from './listing';
 import { createScriptRunner, type ScriptName } from './scripts';
 import { resolveOptions, type JobStoreOptions } from './store-options';
 import { checkLimit, checkStatus, checkWorkspace, normalizeInput, type EnqueueInput } from './validate';
@@ -36,6 +36,9 @@ export interface ReapResult {
 
 export type JobStore = ReturnType<typeof createJobStore>;
 
+/** A cursor score as Redis reads it: an integer without exponent notation. */
+const fmtScore = (score: number): string => score.toFixed(0);
+
 /** The job store and queue on Redis. Every state change is one Lua script (lua/). */
 export function createJobStore(options: JobStoreOptions) {
   const o = resolveOptions(options);
@@ -50,7 +53,7 @@ export function createJobStore(options: JobStoreOptions) {
     if (typeof id !== 'string' || id.length < 1 || id.length > 64) throw new JobError('NOT_FOUND', 'job not found');
   };
 
-  /** Runs a script on one job: the 15 standard keys, then member, now, MAXLEN, finished TTL, extra. */
+  /** Runs a script on one job: the 14 standard keys, then member, now, MAXLEN, finished TTL, extra. */
   async function onJob(name: ScriptName, ws: string, id: string, extra: (string | number)[] = []): Promise<unknown> {
     checkWorkspace(ws);
     checkJobId(id);
@@ -69,17 +72,9 @@ export function createJobStore(options: JobStoreOptions) {
 
   async function fetchJobs(ws: string, ids: string[]): Promise<Job[]> {
     if (ids.length === 0) return [];
-    // One workspace's hashes share a slot, so a pipeline works on a Cluster too.
-    const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hgetall(keys.job(ws, id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies
-      .map(([err, hash]) => {
-        if (err) throw err;
-        return hash as Record<string, string>;
-      })
-      .filter((hash) => Object.keys(hash).length > 0)
-      .map(decodeJob);
+    // One workspace's records share a slot, so one MGET works on a Cluster too.
+    const records = await redis.mget(...ids.map((id) => keys.job(ws, id)));
+    return records.flatMap((record) => (record === null ? [] : [decodeJob(record)]));
   }
 
   return {
@@ -98,24 +93,28 @@ export function createJobStore(options: JobStoreOptions) {
         workspace_id: n.workspace_id,
         actor_id: n.actor_id,
         action: n.action,
-        params: JSON.stringify(n.params),
         priority: String(n.priority),
         max_attempts: String(n.max_attempts),
         created_at: String(now),
+        status: 'pending',
+        attempts: '0',
+        cancel_requested: '0',
+        enqueued_at: String(now),
       };
-      if (n.client_request_id !== undefined) fields.client_request_id = n.client_request_id;
+      // The body hash only serves a replay of the same client_request_id.
+      if (n.client_request_id !== undefined) Object.assign(fields, { client_request_id: n.client_request_id, body_hash: n.body_hash });
       if (n.trace !== undefined) fields.trace = JSON.stringify(n.trace);
+      const paramsJson = JSON.stringify(n.params);
       const idemKey = keys.idempotency(n.workspace_id, n.client_request_id ?? '');
       const argv = [
-        keys.member(n.workspace_id, id), now, o.eventsMaxLen, o.finishedTtlMs, JSON.stringify(Object.entries(fields).flat()),
+        keys.member(n.workspace_id, id), now, o.eventsMaxLen, o.finishedTtlMs, encodeRecord(fields, paramsJson),
         n.client_request_id === undefined ? '0' : '1', n.body_hash, o.idempotencyTtlMs, o.maxPending,
-        keys.channels.wake, keys.partitionOf(n.workspace_id),
+        keys.channels.wake, keys.partitionOf(n.workspace_id), now, n.priority,
       ];
-      const [outcome, hash] = (await scripts.run('enqueue', [...keys.jobKeys(n.workspace_id, id), idemKey], argv)) as [string, string[]?];
-      if (outcome === 'replayed') return { job: decodeJob(hash ?? []), replayed: true };
+      const [outcome, record] = (await scripts.run('enqueue', [...keys.jobKeys(n.workspace_id, id), idemKey], argv)) as [string, string?];
+      if (outcome === 'replayed') return { job: decodeJob(record ?? ''), replayed: true };
       // Stored exactly as sent (lua/enqueue.lua), so the answer is built here, not read back.
-      const stored = { ...fields, status: 'pending', attempts: '0', cancel_requested: '0', body_hash: n.body_hash, enqueued_at: String(now) };
-      return { job: decodeJob(stored), replayed: false };
+      return { job: decodeJob({ ...fields, params: paramsJson }), replayed: false };
     },
 
     /** The job, or null when it does not exist in this workspace. */
@@ -131,9 +130,14 @@ export function createJobStore(options: JobStoreOptions) {
       checkWorkspace(ws);
       checkStatus(opts.status);
       const limit = checkLimit(opts.limit, 100);
-      const page = await pageNewestFirst(redis, keys.index(ws, opts.status), limit, opts.cursor);
-      const jobs = await fetchJobs(ws, page.items.map((i) => i.member));
-      return { jobs, next_cursor: page.next ? encodeCursor(page.next) : null };
+      const indexes = opts.status ? [keys.index(ws, opts.status)] : JOB_STATUSES.map((s) => keys.index(ws, s));
+      const at = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor);
+      const [nextScore, nextMember, ...records] = (await scripts.run('list', indexes, [
+        keys.job(ws, ''), limit, at ? fmtScore(at.score) : '', at?.member ?? '',
+      ])) as [string, string, ...Array<string | null>];
+      const jobs = records.flatMap((record) => (typeof record === 'string' ? [decodeJob(record)] : []));
+      const next = nextScore === '' ? null : { score: Number(nextScore), member: nextMember };
+      return { jobs, next_cursor: next ? encodeCursor(next) : null };
     },
 
     /** Leases the next ready job of a partition, or null when none is ready. */
@@ -143,7 +147,7 @@ export function createJobStore(options: JobStoreOptions) {
       const reply = await onPartition('claim', p, [keys.ready(p), keys.leases(p), keys.stats(p)], [
         opts.leaseMs, opts.workerId, randomBytes(8).toString('hex'),
       ]);
-      return reply ? (decodeJob(reply as string[]) as ClaimedJob) : null;
+      return reply ? (decodeJob(reply as string) as ClaimedJob) : null;
     },
 
     /** Heartbeat: pushes the lease out by `leaseMs` from now; tells whether a cancel was requested. */
@@ -153,7 +157,7 @@ export function createJobStore(options: JobStoreOptions) {
     },
 
     async complete(lease: JobLease, result: unknown): Promise<Job> {
-      return decodeJob((await onLease('complete', lease, [JSON.stringify(result ?? null)])) as string[]);
+      return decodeJob((await onLease('complete', lease, [JSON.stringify(result ?? null)])) as string);
     },
 
     /**
@@ -163,7 +167,7 @@ export function createJobStore(options: JobStoreOptions) {
     async completeAndClaim(lease: JobLease, result: unknown, opts: ClaimOptions): Promise<ClaimedJob | null> {
       const [outcome, hash] = (await onLease('complete', lease, [
         JSON.stringify(result ?? null), opts.leaseMs, opts.workerId, randomBytes(8).toString('hex'),
-      ])) as [string, string[]?];
+      ])) as [string, string?];
       return outcome === 'next' && hash ? (decodeJob(hash) as ClaimedJob) : null;
     },
 
@@ -171,34 +175,34 @@ export function createJobStore(options: JobStoreOptions) {
     async fail(lease: JobLease, error: JobErrorInfo, opts: { retryable: boolean }): Promise<Job> {
       const retryAt = o.now() + backoffDelayMs(lease.attempts, o.backoff, o.random);
       const errorJson = JSON.stringify({ code: error.code, message: error.message });
-      return decodeJob((await onLease('fail', lease, [errorJson, opts.retryable ? '1' : '0', retryAt])) as string[]);
+      return decodeJob((await onLease('fail', lease, [errorJson, opts.retryable ? '1' : '0', retryAt])) as string);
     },
 
     /** The worker stopped a job whose cancel was requested: running → cancelled. */
     async finishCancelled(lease: JobLease): Promise<Job> {
-      return decodeJob((await onLease('finish-cancelled', lease)) as string[]);
+      return decodeJob((await onLease('finish-cancelled', lease)) as string);
     },
 
     /** Gives a running job back (graceful shutdown) without counting the attempt. */
     async release(lease: JobLease): Promise<Job> {
       const p = keys.partitionOf(lease.workspace_id);
-      return decodeJob((await onLease('release', lease, [keys.channels.wake, p])) as string[]);
+      return decodeJob((await onLease('release', lease, [keys.channels.wake, p])) as string);
     },
 
     /** Pending → cancelled at once; running → cancel requested (`cancelling`). */
     async cancel(ws: string, id: string): Promise<{ job: Job; outcome: 'cancelled' | 'cancelling' }> {
-      const [outcome, hash] = (await onJob('cancel', ws, id, [keys.channels.cancel])) as [string, string[]];
+      const [outcome, hash] = (await onJob('cancel', ws, id, [keys.channels.cancel])) as [string, string];
       return { job: decodeJob(hash), outcome: outcome as 'cancelled' | 'cancelling' };
     },
 
     /** Failed or dead → pending at once, attempts reset. */
     async retry(ws: string, id: string): Promise<Job> {
-      return decodeJob((await onJob('retry', ws, id, ['failed,dead', keys.channels.wake, keys.partitionOf(ws)])) as string[]);
+      return decodeJob((await onJob('retry', ws, id, ['failed,dead', keys.channels.wake, keys.partitionOf(ws)])) as string);
     },
 
     /** Operator replay from the DLQ: dead → pending. */
     async replayDead(ws: string, id: string): Promise<Job> {
-      return decodeJob((await onJob('retry', ws, id, ['dead', keys.channels.wake, keys.partitionOf(ws)])) as string[]);
+      return decodeJob((await onJob('retry', ws, id, ['dead', keys.channels.wake, keys.partitionOf(ws)])) as string);
     },
 
     /** The DLQ across all partitions, most recently dead first. */

@@ -2,9 +2,10 @@
   Shared helpers, pasted into each script at load time (`-- @include common`).
 
   Key layout (T = partition tag `{<prefix>:p<k>}`, W = workspace id):
-    T:ws:W:job:<id>       hash, the job record
-    T:ws:W:idx            zset of the workspace's jobs, score = created_at ms
-    T:ws:W:idx:<status>   one zset per status, same score
+    T:ws:W:job:<id>       string, the job record (see "The job record" below)
+    T:ws:W:idx:<status>   one zset per status of the workspace's jobs, score = created_at ms
+                          (listing every status merges the six: an all-jobs index cost
+                          ~140 bytes per job)
     T:ws:W:idem:<key>     string `<job_id>|<expires_ms>`
     T:ws:W:events         stream of status changes
     T:ready T:delayed T:leases T:dead T:finished   partition zsets, members `W|<id>`
@@ -12,6 +13,68 @@
   Every key a script touches carries T, so a script stays inside one cluster slot.
 ]]
 local STATUSES = { 'pending', 'running', 'completed', 'failed', 'cancelled', 'dead' }
+
+--[[ The job record: one string, a JSON object of string fields, a newline, then the params
+  JSON exactly as the caller's JSON.stringify wrote it (never decoded here, so its numbers keep
+  their text). As a hash, the params value (over hash-max-listpack-value) made Redis keep every
+  job as a hashtable: 1.6 KB for 0.7 KB of data (bench/RESULTS.md).
+  A script reads and changes fields through rec/jget/jset/jdel, which cache each record for
+  the call; scripts.ts wraps every script so that changed records are written once, at the
+  end (SET KEEPTTL keeps a finished job's expiry). ]]
+local records = {}
+
+local function rec(k)
+  local r = records[k.job]
+  if r == nil then
+    local text = redis.call('GET', k.job)
+    if not text then
+      return nil
+    end
+    local nl = string.find(text, '\n', 1, true)
+    r = { f = cjson.decode(string.sub(text, 1, nl - 1)), params = string.sub(text, nl + 1), text = text }
+    records[k.job] = r
+  end
+  return r
+end
+
+-- A field of the job (nil when absent or when the job does not exist), like HGET.
+local function jget(k, field)
+  local r = rec(k)
+  return r and r.f[field]
+end
+
+-- Sets field, value, ... (values are strings), like HSET.
+local function jset(k, ...)
+  local r = rec(k)
+  local a = { ... }
+  for i = 1, #a, 2 do
+    r.f[a[i]] = a[i + 1]
+  end
+  r.text = nil
+end
+
+local function jdel(k, ...)
+  local r = rec(k)
+  for _, field in ipairs({ ... }) do
+    r.f[field] = nil
+  end
+  r.text = nil
+end
+
+local function flushJobs()
+  for key, r in pairs(records) do
+    if r.text == nil then
+      r.text = cjson.encode(r.f) .. '\n' .. r.params
+      redis.call('SET', key, r.text, 'KEEPTTL')
+    end
+  end
+end
+
+-- The record as stored, for the caller (store.ts decodeJob).
+local function jall(k)
+  flushJobs()
+  return rec(k).text
+end
 
 -- Lua numbers are doubles; Redis would print big ones in exponent form, so format by hand.
 local function fmt(n)
@@ -30,17 +93,17 @@ end
 
 -- The standard KEYS of a script that works on one job (order fixed in src/keys.ts).
 local function keysFromArgs()
-  local k = { job = KEYS[1], idx = KEYS[2], status = {} }
-  for i, s in ipairs(STATUSES) do k.status[s] = KEYS[2 + i] end
-  k.events, k.ready, k.delayed, k.leases = KEYS[9], KEYS[10], KEYS[11], KEYS[12]
-  k.dead, k.finished, k.stats = KEYS[13], KEYS[14], KEYS[15]
+  local k = { job = KEYS[1], status = {} }
+  for i, s in ipairs(STATUSES) do k.status[s] = KEYS[1 + i] end
+  k.events, k.ready, k.delayed, k.leases = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+  k.dead, k.finished, k.stats = KEYS[12], KEYS[13], KEYS[14]
   return k
 end
 
 -- The same table, built from the partition tag, for scripts that find jobs in partition zsets.
 local function keysFromTag(tag, ws, id)
   local base = tag .. ':ws:' .. ws
-  local k = { job = base .. ':job:' .. id, idx = base .. ':idx', status = {} }
+  local k = { job = base .. ':job:' .. id, status = {} }
   for _, s in ipairs(STATUSES) do k.status[s] = base .. ':idx:' .. s end
   k.events = base .. ':events'
   k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
@@ -50,19 +113,19 @@ end
 
 -- Moves the job between status indexes and keeps the per-partition counts exact.
 local function setStatus(k, id, from, to)
-  local created = redis.call('HGET', k.job, 'created_at')
+  local created = jget(k, 'created_at')
   if redis.call('ZREM', k.status[from], id) == 1 then
     redis.call('HINCRBY', k.stats, from, -1)
   end
   redis.call('ZADD', k.status[to], created, id)
   redis.call('HINCRBY', k.stats, to, 1)
-  redis.call('HSET', k.job, 'status', to)
+  jset(k, 'status', to)
 end
 
 local function addEvent(k, maxLen, id, status, prev, now, extra)
   local args = { 'XADD', k.events, 'MAXLEN', '~', maxLen, '*',
     'job_id', id, 'status', status, 'prev', prev, 'at', now,
-    'attempts', redis.call('HGET', k.job, 'attempts') or '0' }
+    'attempts', jget(k, 'attempts') or '0' }
   if extra then
     for f, v in pairs(extra) do
       table.insert(args, f)
@@ -74,29 +137,29 @@ end
 
 -- A finished job (completed, cancelled, dead) is indexed for prune and expires as a safety net.
 local function finish(k, member, now, ttlMs)
-  redis.call('HSET', k.job, 'finished_at', now)
+  jset(k, 'finished_at', now)
   redis.call('ZADD', k.finished, now, member)
   redis.call('PEXPIRE', k.job, ttlMs)
 end
 
 local function clearLease(k, member)
   redis.call('ZREM', k.leases, member)
-  redis.call('HDEL', k.job, 'lease_token', 'lease_expires_at', 'worker_id')
+  jdel(k, 'lease_token', 'lease_expires_at', 'worker_id')
 end
 
 -- Puts the job at the back of its priority in the ready queue.
 local function enqueueReady(k, member, now)
-  redis.call('HSET', k.job, 'enqueued_at', now)
-  redis.call('ZADD', k.ready, readyScore(redis.call('HGET', k.job, 'priority'), now), member)
+  jset(k, 'enqueued_at', now)
+  redis.call('ZADD', k.ready, readyScore(jget(k, 'priority'), now), member)
 end
 
 -- Fencing: only the holder of the current lease token may act on a running job.
 local function checkLease(k, token)
-  local status = redis.call('HGET', k.job, 'status')
+  local status = jget(k, 'status')
   if not status then
     return redis.error_reply('NOT_FOUND')
   end
-  if status ~= 'running' or redis.call('HGET', k.job, 'lease_token') ~= token then
+  if status ~= 'running' or jget(k, 'lease_token') ~= token then
     return redis.error_reply('LEASE_LOST ' .. status)
   end
   return nil
@@ -107,7 +170,7 @@ end
 local function openJob()
   local k = keysFromArgs()
   local _, id = splitMember(ARGV[1])
-  return k, ARGV[1], ARGV[2], id, redis.call('HGET', k.job, 'status')
+  return k, ARGV[1], ARGV[2], id, jget(k, 'status')
 end
 
 -- The opening of every script a lease holder calls (ARGV[1] member, ARGV[2] now, ARGV[5]
@@ -120,7 +183,7 @@ local function openLeasedJob()
 end
 
 -- Leases the first ready job of the partition whose ready/leases zsets are given (highest
--- priority, then oldest): HGETALL of the now running job, or nil when none is ready. Shared
+-- priority, then oldest): the record of the now running job, or nil when none is ready. Shared
 -- by claim and by complete's claim of the next job (one round trip per job at steady state).
 local function claimFirstReady(tag, readyKey, leasesKey, now, maxLen, leaseMs, workerId, rnd)
   -- A member whose job is gone or not pending is stale; drop it and look further (bounded).
@@ -132,16 +195,18 @@ local function claimFirstReady(tag, readyKey, leasesKey, now, maxLen, leaseMs, w
     local member = popped[1]
     local ws, id = splitMember(member)
     local k = keysFromTag(tag, ws, id)
-    if redis.call('HGET', k.job, 'status') == 'pending' then
-      local attempts = redis.call('HINCRBY', k.job, 'attempts', 1)
+    if jget(k, 'status') == 'pending' then
+      local attempts = fmt(tonumber(jget(k, 'attempts')) + 1)
       local expires = fmt(tonumber(now) + tonumber(leaseMs))
-      redis.call('HSET', k.job, 'started_at', now, 'lease_token', attempts .. ':' .. rnd,
+      jset(k, 'attempts', attempts, 'started_at', now, 'lease_token', attempts .. ':' .. rnd,
         'lease_expires_at', expires, 'worker_id', workerId)
       setStatus(k, id, 'pending', 'running')
       redis.call('ZADD', leasesKey, expires, member)
       addEvent(k, maxLen, id, 'running', 'pending', now)
-      return redis.call('HGETALL', k.job)
+      return jall(k)
     end
   end
   return nil
 end
+
+-- @body (scripts.ts wraps what follows in a function and flushes the job records after it)

@@ -59,6 +59,33 @@ export const listCases: StoreCases = (h) => {
       expect(seen).toEqual([...ids].reverse());
     });
 
+    it('pages through jobs of every status as one newest-first list', async () => {
+      const { store, clock } = h();
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) {
+        if (i % 2 === 0) clock.advance(5);
+        ids.push((await store.enqueue(jobInput('ws-a'))).job.job_id);
+      }
+      // Spread the jobs over four statuses: the listing merges one index per status.
+      const p = store.partitionOf('ws-a');
+      for (let i = 0; i < 5; i++) {
+        const claimed = (await store.claim(p, { workerId: 'w', leaseMs: 60_000 }))!;
+        if (i % 2 === 0) await store.complete(claimed, i);
+        else if (i === 3) await store.fail(claimed, { code: 'X', message: 'x' }, { retryable: true });
+      }
+      await store.cancel('ws-a', ids[8] as string);
+      const statuses = new Set((await store.list('ws-a')).jobs.map((j) => j.status));
+      expect([...statuses].sort()).toEqual(['cancelled', 'completed', 'failed', 'pending', 'running']);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list('ws-a', { limit: 2, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.jobs.map((j) => j.job_id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
     it('stays stable under concurrent inserts: later pages neither repeat nor skip', async () => {
       const { store, clock } = h();
       const before: string[] = [];
