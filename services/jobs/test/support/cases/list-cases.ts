@@ -1,4 +1,5 @@
 import { enqueueAndClaim, expectJobError, jobInput } from '../fixtures';
+import type { JobStore } from '../../../src/store';
 import type { StoreCases } from '../store-harness';
 
 export const listCases: StoreCases = (h) => {
@@ -46,15 +47,7 @@ export const listCases: StoreCases = (h) => {
         if (i % 3 === 0) clock.advance(5);
         ids.push((await store.enqueue(jobInput('ws-a'))).job.job_id);
       }
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      let pages = 0;
-      do {
-        const page = await store.list('ws-a', { limit: 2, ...(cursor ? { cursor } : {}) });
-        seen.push(...page.jobs.map((j) => j.job_id));
-        cursor = page.next_cursor ?? undefined;
-        pages++;
-      } while (cursor);
+      const { seen, pages } = await listEvery(store, 'ws-a', 2);
       expect(pages).toBe(4);
       expect(seen).toEqual([...ids].reverse());
     });
@@ -76,14 +69,7 @@ export const listCases: StoreCases = (h) => {
       await store.cancel('ws-a', ids[8] as string);
       const statuses = new Set((await store.list('ws-a')).jobs.map((j) => j.status));
       expect([...statuses].sort()).toEqual(['cancelled', 'completed', 'failed', 'pending', 'running']);
-      const seen: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.list('ws-a', { limit: 2, ...(cursor ? { cursor } : {}) });
-        seen.push(...page.jobs.map((j) => j.job_id));
-        cursor = page.next_cursor ?? undefined;
-      } while (cursor);
-      expect(seen).toEqual([...ids].reverse());
+      expect((await listEvery(store, 'ws-a', 2)).seen).toEqual([...ids].reverse());
     });
 
     it('stays stable under concurrent inserts: later pages neither repeat nor skip', async () => {
@@ -129,3 +115,17 @@ export const listCases: StoreCases = (h) => {
     });
   });
 };
+
+/** Pages through a workspace's whole listing: the job ids in order, and how many pages it took. */
+async function listEvery(store: JobStore, ws: string, limit: number): Promise<{ seen: string[]; pages: number }> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await store.list(ws, { limit, ...(cursor ? { cursor } : {}) });
+    seen.push(...page.jobs.map((j) => j.job_id));
+    cursor = page.next_cursor ?? undefined;
+    pages++;
+  } while (cursor);
+  return { seen, pages };
+}
