@@ -16,10 +16,16 @@ const PREFIX = 'bench-queue';
 const PARTITIONS = 16;
 /** Jobs are spread over workspaces as an API would see them; each maps to a partition. */
 const WORKSPACES = 50;
+/**
+ * The same event retention as BullMQ's default (one stream trimmed to ~10,000 entries): ours
+ * keeps a stream per workspace, so 10,000 over the 50 workspaces. The default (10,000 per
+ * workspace) would keep all three events of every job of the run.
+ */
+const EVENTS_PER_WORKSPACE = 10_000 / WORKSPACES;
 
 export function oursQueue(redisUrl: string): QueueSystem {
   const redis = new Redis(redisUrl);
-  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS });
+  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS, eventsMaxLen: EVENTS_PER_WORKSPACE });
   let next = 0;
 
   return {
@@ -40,7 +46,7 @@ export function oursQueue(redisUrl: string): QueueSystem {
 async function startOursWorker(redisUrl: string, concurrency: number, onStart: (tag: string) => void): Promise<QueueWorker> {
   const redis = new Redis(redisUrl);
   const subscriber = duplicateConnection(redis, 'bench:subscriber');
-  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS });
+  const store = createJobStore({ redis, prefix: PREFIX, partitions: PARTITIONS, eventsMaxLen: EVENTS_PER_WORKSPACE });
   const counter = new CompletionCounter();
   const base = workerStoreFor(store, PARTITIONS);
   // Counted once the store has acknowledged the completion, like BullMQ's 'completed' event.

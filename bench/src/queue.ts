@@ -96,7 +96,7 @@ export async function queue(opts: { quick: boolean }): Promise<BenchResult> {
   const memory = med('memory', 'ours');
   const notes = [
     `sizes: ${sizes.jobs} jobs per row (pickup: ${sizes.pickups} one at a time), ${sizes.warmup} warm-up jobs untimed, ${rounds} round(s) alternating which system goes first; a private redis-server (--save "" --appendonly no) flushed before every measurement; params ${JSON.stringify(payload('job-0')).length} bytes of JSON.`,
-    'OpsConductor: @opsconductor/jobs store (16 partitions, jobs over 50 workspaces) + queue-worker claim loop with an in-process no-op executor; BullMQ: Queue.add + Worker with a no-op processor, its defaults (completed jobs kept, events stream ~10,000 entries). Pickup: 4 worker slots on both sides, enqueue returned → handler start.',
+    'OpsConductor: @opsconductor/jobs store (16 partitions, jobs over 50 workspaces, event streams trimmed to 200 per workspace: the 10,000 events BullMQ keeps by default) + queue-worker claim loop with an in-process no-op executor; BullMQ: Queue.add + Worker with a no-op processor, its defaults (completed jobs kept, events stream ~10,000 entries). Pickup: 4 worker slots on both sides, enqueue returned → handler start.',
     `seed anchors (floors): enqueue p95 < 5 ms — sequential ${fmt(med('enq1.p95', 'ours'))} ms ${verdict(med('enq1.p95', 'ours') < 5)}, 50 in flight ${fmt(med('enq50.p95', 'ours'))} ms ${verdict(med('enq50.p95', 'ours') < 5)}; ~1 KB of Redis per job — ${fmt(memory)} bytes.`,
     `goal enqueue ≥ BullMQ: sequential ${atLeast('enq1')}, 50 in flight ${atLeast('enq50')}.`,
     `goal no-op processing ≥ BullMQ: concurrency 1 ${atLeast('proc1')}, concurrency 50 ${atLeast('proc50')}.`,
