@@ -104,7 +104,7 @@ export function createJobStore(options: JobStoreOptions) {
       // The body hash only serves a replay of the same client_request_id.
       if (n.client_request_id !== undefined) Object.assign(fields, { client_request_id: n.client_request_id, body_hash: n.body_hash });
       if (n.trace !== undefined) fields.trace = JSON.stringify(n.trace);
-      const paramsJson = JSON.stringify(n.params);
+      const paramsJson = n.params_json;
       const idemKey = keys.idempotency(n.workspace_id, n.client_request_id ?? '');
       const argv = [
         keys.member(n.workspace_id, id), now, o.eventsMaxLen, o.finishedTtlMs, encodeRecord(fields, paramsJson),

@@ -29,6 +29,9 @@ export interface NormalizedInput {
   max_attempts: number;
   client_request_id: string | undefined;
   trace: TraceContext | undefined;
+  /** The params as stored (JSON text). */
+  params_json: string;
+  /** What defines the submission, for a replay of its client_request_id; '' without one. */
   body_hash: string;
 }
 
@@ -57,8 +60,9 @@ function intInRange(field: string, value: number | undefined, min: number, max: 
 }
 
 /**
- * Validates a submission and hashes the parts that define it (action, params, priority,
- * max_attempts, canonical JSON) so an idempotent replay with another body is detected.
+ * Validates a submission. With a client_request_id it also hashes the parts that define it
+ * (action, params, priority, max_attempts, canonical JSON) so a replay with another body is
+ * detected; without one there is nothing to compare, so nothing is hashed.
  */
 export function normalizeInput(input: EnqueueInput): NormalizedInput {
   checkWorkspace(input.workspace_id);
@@ -75,8 +79,9 @@ export function normalizeInput(input: EnqueueInput): NormalizedInput {
   const params = input.params === undefined ? {} : input.params;
   const priority = intInRange('priority', input.priority, 0, 9, 5);
   const maxAttempts = intInRange('max_attempts', input.max_attempts, 1, 100, 5);
-  const canonical = stringify({ action: input.action, params, priority, max_attempts: maxAttempts });
-  if (canonical === undefined) throw invalid('params', 'must be JSON');
+  const paramsJson = jsonText(params);
+  if (paramsJson === undefined) throw invalid('params', 'must be JSON');
+  const canonical = key === undefined ? undefined : stringify({ action: input.action, params, priority, max_attempts: maxAttempts });
   return {
     workspace_id: input.workspace_id,
     actor_id: input.actor_id,
@@ -86,6 +91,16 @@ export function normalizeInput(input: EnqueueInput): NormalizedInput {
     max_attempts: maxAttempts,
     client_request_id: key,
     trace: input.trace,
-    body_hash: createHash('sha256').update(canonical).digest('hex'),
+    params_json: paramsJson,
+    body_hash: canonical === undefined ? '' : createHash('sha256').update(canonical).digest('hex'),
   };
+}
+
+/** JSON.stringify, with undefined for what has no JSON form (a function, a cycle, a BigInt). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value) as string | undefined;
+  } catch {
+    return undefined;
+  }
 }
