@@ -3,7 +3,7 @@
 
   Input:
     KEYS[1..14] the job keys (src/keys.ts jobKeys): job, idx:<6 statuses>, events,
-                ready, delayed, leases, dead, finished, stats
+                ready, delayed, leases, dead, workspaces, stats
     KEYS[15]    idempotency key (T:ws:W:idem:<key>; any same-tag key when ARGV[6] is '0')
 
     ARGV[1] member `W|<id>`      ARGV[2] now (ms)
@@ -52,6 +52,7 @@ local created = ARGV[12]
 redis.call('SET', k.job, ARGV[5])
 redis.call('ZADD', k.status.pending, created, id)
 redis.call('HINCRBY', k.stats, 'pending', 1)
+redis.call('SADD', k.workspaces, (splitMember(member)))
 redis.call('ZADD', k.ready, readyScore(ARGV[13], now), member)
 if ARGV[6] == '1' then
   local ttl = tonumber(ARGV[8])

@@ -6,7 +6,7 @@
     running -> cancelled  a cancel was requested
 
   Input:
-    KEYS[1] T:leases   KEYS[2] T:ready   KEYS[3] T:dead   KEYS[4] T:finished   KEYS[5] T:stats
+    KEYS[1] T:leases   KEYS[2] T:ready   KEYS[3] T:dead   KEYS[4] T:stats
     ARGV[1] partition tag T (job keys are built from it)   ARGV[2] now (ms)
     ARGV[3] events MAXLEN   ARGV[4] finished-hash TTL (ms)   ARGV[5] most jobs to reap
     ARGV[6] wake channel    ARGV[7] partition number

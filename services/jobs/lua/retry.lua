@@ -25,7 +25,6 @@ end
 local previousError = jget(k, 'error') or ''
 redis.call('ZREM', k.delayed, member)
 redis.call('ZREM', k.dead, member)
-redis.call('ZREM', k.finished, member)
 redis.call('PERSIST', k.job)
 jdel(k, 'error', 'retry_at', 'finished_at', 'started_at', 'result')
 jset(k, 'attempts', '0', 'cancel_requested', '0')

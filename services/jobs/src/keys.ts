@@ -26,7 +26,10 @@ export interface KeySpace {
   delayed(partition: number): string;
   leases(partition: number): string;
   dead(partition: number): string;
-  finished(partition: number): string;
+  /** The set of a partition's workspace ids (prune walks their indexes). */
+  workspaces(partition: number): string;
+  /** Where prune's walk of the workspaces stopped. */
+  pruneCursor(partition: number): string;
   stats(partition: number): string;
   /** Pub/sub channels: `wake` carries a partition number, `cancel` a `W|<id>` member. */
   readonly channels: { wake: string; cancel: string };
@@ -50,7 +53,8 @@ export function createKeySpace(prefix: string, partitions: number): KeySpace {
     delayed: partitionKey('delayed'),
     leases: partitionKey('leases'),
     dead: partitionKey('dead'),
-    finished: partitionKey('finished'),
+    workspaces: partitionKey('workspaces'),
+    pruneCursor: partitionKey('prune'),
     stats: partitionKey('stats'),
     jobKeys(ws, id) {
       const p = partitionOf(ws, partitions);
@@ -62,7 +66,7 @@ export function createKeySpace(prefix: string, partitions: number): KeySpace {
         space.delayed(p),
         space.leases(p),
         space.dead(p),
-        space.finished(p),
+        space.workspaces(p),
         space.stats(p),
       ];
     },

@@ -36,6 +36,9 @@ export interface ReapResult {
 
 export type JobStore = ReturnType<typeof createJobStore>;
 
+/** Workspaces one prune script call looks at, so a partition of many workspaces never blocks Redis long. */
+const PRUNE_WORKSPACES_PER_CALL = 200;
+
 /** A cursor score as Redis reads it: an integer without exponent notation. */
 const fmtScore = (score: number): string => score.toFixed(0);
 
@@ -231,7 +234,7 @@ export function createJobStore(options: JobStoreOptions) {
       const p = partition;
       checkPartition(p);
       const [requeued, dead, cancelled] = (await onPartition('reap', p,
-        [keys.leases(p), keys.ready(p), keys.dead(p), keys.finished(p), keys.stats(p)],
+        [keys.leases(p), keys.ready(p), keys.dead(p), keys.stats(p)],
         [opts.limit ?? 100, keys.channels.wake, p])) as number[];
       return { requeued: requeued ?? 0, dead: dead ?? 0, cancelled: cancelled ?? 0 };
     },
@@ -245,13 +248,26 @@ export function createJobStore(options: JobStoreOptions) {
       ])) as number;
     },
 
-    /** Deletes a partition's jobs finished more than retentionDays ago. Returns how many. */
+    /** Deletes a partition's finished jobs created more than retentionDays ago. Returns how many. */
     async prune(partition: number, opts: BatchOptions = {}): Promise<number> {
       const p = partition;
       checkPartition(p);
-      return (await onPartition('prune', p, [keys.finished(p), keys.dead(p), keys.stats(p)], [
-        o.now() - o.retentionMs, opts.limit ?? 100,
-      ])) as number;
+      const limit = opts.limit ?? 100;
+      const cutoff = o.now() - o.retentionMs;
+      const partitionKeys = [keys.workspaces(p), keys.dead(p), keys.stats(p), keys.pruneCursor(p)];
+      // Each call walks a bounded slice of the workspaces; go on until every workspace was
+      // seen once (from wherever the last walk stopped) or the batch is full.
+      let pruned = 0;
+      let ends = 0;
+      let endsNeeded: number | undefined;
+      while (pruned < limit) {
+        const [n, reachedEnd, fromStart] = (await onPartition('prune', p, partitionKeys, [cutoff, limit - pruned, PRUNE_WORKSPACES_PER_CALL])) as number[];
+        pruned += n ?? 0;
+        endsNeeded ??= fromStart === 1 ? 1 : 2;
+        ends += reachedEnd ?? 0;
+        if (ends >= endsNeeded) break;
+      }
+      return pruned;
     },
 
     /** A workspace's events after the stream id `after` (default: from the start), oldest first. */

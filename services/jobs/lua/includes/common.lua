@@ -8,7 +8,10 @@
                           ~140 bytes per job)
     T:ws:W:idem:<key>     string `<job_id>|<expires_ms>`
     T:ws:W:events         stream of status changes
-    T:ready T:delayed T:leases T:dead T:finished   partition zsets, members `W|<id>`
+    T:ready T:delayed T:leases T:dead   partition zsets, members `W|<id>`
+    T:workspaces          set of the partition's workspace ids (prune walks their indexes:
+                          a zset of finished jobs cost ~150 bytes per job)
+    T:prune               string, where prune's walk of T:workspaces stopped (SSCAN cursor)
     T:stats               hash, job count per status
   Every key a script touches carries T, so a script stays inside one cluster slot.
 ]]
@@ -96,7 +99,7 @@ local function keysFromArgs()
   local k = { job = KEYS[1], status = {} }
   for i, s in ipairs(STATUSES) do k.status[s] = KEYS[1 + i] end
   k.events, k.ready, k.delayed, k.leases = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-  k.dead, k.finished, k.stats = KEYS[12], KEYS[13], KEYS[14]
+  k.dead, k.workspaces, k.stats = KEYS[12], KEYS[13], KEYS[14]
   return k
 end
 
@@ -107,7 +110,7 @@ local function keysFromTag(tag, ws, id)
   for _, s in ipairs(STATUSES) do k.status[s] = base .. ':idx:' .. s end
   k.events = base .. ':events'
   k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
-  k.dead, k.finished, k.stats = tag .. ':dead', tag .. ':finished', tag .. ':stats'
+  k.dead, k.workspaces, k.stats = tag .. ':dead', tag .. ':workspaces', tag .. ':stats'
   return k
 end
 
@@ -135,10 +138,10 @@ local function addEvent(k, maxLen, id, status, prev, now, extra)
   return redis.call(unpack(args))
 end
 
--- A finished job (completed, cancelled, dead) is indexed for prune and expires as a safety net.
+-- A finished job (completed, cancelled, dead) expires as a safety net; prune finds it first
+-- through its status index.
 local function finish(k, member, now, ttlMs)
   jset(k, 'finished_at', now)
-  redis.call('ZADD', k.finished, now, member)
   redis.call('PEXPIRE', k.job, ttlMs)
 end
 

@@ -1,4 +1,4 @@
-import { enqueueAndClaim, jobInput } from '../fixtures';
+import { enqueueAndClaim, jobInput, workspacesInOnePartition } from '../fixtures';
 import type { StoreCases } from '../store-harness';
 
 const DAY = 86_400_000;
@@ -36,7 +36,6 @@ export const pruneCases: StoreCases = (h) => {
         expect(ids).toEqual(status === 'completed' ? [recent.job_id] : []);
       }
       expect((await store.listDead()).jobs).toEqual([]);
-      expect(await redis.zcard(store.keys.finished(p))).toBe(1);
       expect(await store.depth()).toEqual({ pending: 1, running: 1, completed: 1, failed: 1, cancelled: 0, dead: 0 });
     });
 
@@ -49,6 +48,20 @@ export const pruneCases: StoreCases = (h) => {
       expect(await store.prune(store.partitionOf('ws-a'))).toBe(1);
       expect(await store.depth()).toMatchObject({ completed: 0 });
       expect(await redis.zcard(store.keys.index('ws-a', 'completed'))).toBe(0);
+    });
+
+    it('walks every workspace of the partition, however many, across calls of bounded size', async () => {
+      const { store, clock } = h();
+      const spaces = workspacesInOnePartition(store, 450);
+      for (const ws of spaces) {
+        const { job } = await store.enqueue(jobInput(ws));
+        await store.cancel(ws, job.job_id);
+      }
+      clock.advance(181 * DAY);
+      const p = store.partitionOf(spaces[0] as string);
+      expect(await store.prune(p, { limit: 1000 })).toBe(450);
+      expect(await store.depth()).toMatchObject({ cancelled: 0 });
+      expect(await store.prune(p, { limit: 1000 })).toBe(0);
     });
 
     it('honours retentionDays and the batch limit', async () => {
