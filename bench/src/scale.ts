@@ -150,7 +150,7 @@ function report(measured: Measured[], quick: boolean): BenchResult {
   const notes = [
     'p50/p95/p99: median over rounds of each round\'s percentile (rounds of sequential calls after an untimed warm-up); min–max is the spread of p95 over rounds.',
     '"jobs stored" is the count when measuring began; the timed enqueues add to it. Listing in the 1,000-workspace layout reads one workspace (N/1,000 jobs), so its pages hold fewer than 100 jobs below 100 k; the × column compares with the smallest N whose pages held as many jobs (else 1.00).',
-    'Redis B/pending job: used_memory after the fill minus after FLUSHALL, over the jobs stored (job hash, indexes, ready queue, event stream entry). Seed anchor: ~1 KB per job.',
+    'Redis B/pending job: used_memory after the fill minus after FLUSHALL, over the jobs stored (job record, status index, ready queue, event stream entry). Seed anchor: ~1 KB per job.',
   ];
   if (quick) {
     notes.push('Quick run (2 k jobs, so each of 1,000 workspaces has a deep page; few calls): proves the harness only; anchors and goals are judged on the full run.');

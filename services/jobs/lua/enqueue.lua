@@ -2,9 +2,8 @@
   Adds a pending job, or returns the job an idempotency key already points to.
 
   Input:
-    KEYS[1..14] the job keys (src/keys.ts jobKeys): job, idx:<6 statuses>, events,
-                ready, delayed, leases, dead, workspaces, stats
-    KEYS[15]    idempotency key (T:ws:W:idem:<key>; any same-tag key when ARGV[6] is '0')
+    KEYS[1] the job record T:ws:W:job:<id> (common.lua keysFromArgs builds the others)
+    KEYS[2]     idempotency key (T:ws:W:idem:<key>; any same-tag key when ARGV[6] is '0')
 
     ARGV[1] member `W|<id>`      ARGV[2] now (ms)
     ARGV[3] events MAXLEN        ARGV[4] finished-hash TTL (ms, unused here)
@@ -28,7 +27,7 @@ local member, now = ARGV[1], ARGV[2]
 local _, id = splitMember(member)
 
 if ARGV[6] == '1' then
-  local seen = redis.call('GET', KEYS[15])
+  local seen = redis.call('GET', KEYS[2])
   if seen then
     local seenId, expires = string.match(seen, '^([^|]+)|(%d+)$')
     if seenId and tonumber(expires) > tonumber(now) then
@@ -56,7 +55,7 @@ redis.call('SADD', k.workspaces, (splitMember(member)))
 redis.call('ZADD', k.ready, readyScore(ARGV[13], now), member)
 if ARGV[6] == '1' then
   local ttl = tonumber(ARGV[8])
-  redis.call('SET', KEYS[15], id .. '|' .. fmt(tonumber(now) + ttl), 'PX', ttl)
+  redis.call('SET', KEYS[2], id .. '|' .. fmt(tonumber(now) + ttl), 'PX', ttl)
 end
 redis.call('XADD', k.events, 'MAXLEN', '~', ARGV[3], '*',
   'job_id', id, 'status', 'pending', 'prev', '', 'at', now, 'attempts', '0')

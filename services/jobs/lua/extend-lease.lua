@@ -2,7 +2,7 @@
   Extends the lease of a running job for its current holder (heartbeat).
 
   Input:
-    KEYS[1..14] the job keys (src/keys.ts jobKeys)
+    KEYS[1] the job record T:ws:W:job:<id> (common.lua keysFromArgs builds the others)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN (unused)
     ARGV[4] finished-hash TTL (unused)   ARGV[5] lease token   ARGV[6] lease duration (ms)
 

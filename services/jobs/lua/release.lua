@@ -4,7 +4,7 @@
   was requested meanwhile).
 
   Input:
-    KEYS[1..14] the job keys (src/keys.ts jobKeys)
+    KEYS[1] the job record T:ws:W:job:<id> (common.lua keysFromArgs builds the others)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (ms)   ARGV[5] lease token
     ARGV[6] wake channel   ARGV[7] partition number

@@ -3,7 +3,7 @@
   failed | dead -> pending. Attempts restart at 0; the previous error is kept in the event.
 
   Input:
-    KEYS[1..14] the job keys (src/keys.ts jobKeys)
+    KEYS[1] the job record T:ws:W:job:<id> (common.lua keysFromArgs builds the others)
     ARGV[1] member `W|<id>`   ARGV[2] now (ms)   ARGV[3] events MAXLEN
     ARGV[4] finished-hash TTL (unused)
     ARGV[5] statuses allowed to retry, comma-separated (`failed,dead` or `dead`)

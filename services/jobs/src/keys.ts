@@ -1,5 +1,4 @@
 import { partitionOf } from './partition';
-import { JOB_STATUSES } from './job';
 
 /**
  * Every key carries its partition's hash tag `{<prefix>:p<k>}` (layout in lua/includes/common.lua),
@@ -15,8 +14,6 @@ export interface KeySpace {
   tag(partition: number): string;
   /** `W|<id>`, the member of the partition zsets. */
   member(workspaceId: string, jobId: string): string;
-  /** The 14 standard KEYS of a script working on one job, in the order the scripts expect. */
-  jobKeys(workspaceId: string, jobId: string): string[];
   job(workspaceId: string, jobId: string): string;
   /** A workspace's jobs in one status, newest first by score (created_at). */
   index(workspaceId: string, status: string): string;
@@ -56,20 +53,6 @@ export function createKeySpace(prefix: string, partitions: number): KeySpace {
     workspaces: partitionKey('workspaces'),
     pruneCursor: partitionKey('prune'),
     stats: partitionKey('stats'),
-    jobKeys(ws, id) {
-      const p = partitionOf(ws, partitions);
-      return [
-        space.job(ws, id),
-        ...JOB_STATUSES.map((s) => space.index(ws, s)),
-        space.events(ws),
-        space.ready(p),
-        space.delayed(p),
-        space.leases(p),
-        space.dead(p),
-        space.workspaces(p),
-        space.stats(p),
-      ];
-    },
     channels: { wake: `${prefix}:wake`, cancel: `${prefix}:cancel` },
   };
   return space;

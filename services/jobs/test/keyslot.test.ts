@@ -99,7 +99,11 @@ describeStore('job store on Redis', connectLocalRedis, (h) => {
       const { store } = h();
       const p = store.partitionOf('ws-x');
       expectOneTag([
-        ...store.keys.jobKeys('ws-x', 'id-1'),
+        store.keys.job('ws-x', 'id-1'),
+        store.keys.index('ws-x', 'pending'),
+        store.keys.events('ws-x'),
+        store.keys.workspaces(p),
+        store.keys.dead(p),
         store.keys.idempotency('ws-x', 'some key'),
         store.keys.ready(p),
         store.keys.stats(p),

@@ -94,15 +94,6 @@ local function splitMember(member)
   return string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
 end
 
--- The standard KEYS of a script that works on one job (order fixed in src/keys.ts).
-local function keysFromArgs()
-  local k = { job = KEYS[1], status = {} }
-  for i, s in ipairs(STATUSES) do k.status[s] = KEYS[1 + i] end
-  k.events, k.ready, k.delayed, k.leases = KEYS[8], KEYS[9], KEYS[10], KEYS[11]
-  k.dead, k.workspaces, k.stats = KEYS[12], KEYS[13], KEYS[14]
-  return k
-end
-
 -- The same table, built from the partition tag, for scripts that find jobs in partition zsets.
 local function keysFromTag(tag, ws, id)
   local base = tag .. ':ws:' .. ws
@@ -112,6 +103,15 @@ local function keysFromTag(tag, ws, id)
   k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
   k.dead, k.workspaces, k.stats = tag .. ':dead', tag .. ':workspaces', tag .. ':stats'
   return k
+end
+
+-- The keys of the job a script was called on: KEYS[1] is its record (`T:ws:W:job:<id>`) and
+-- ARGV[1] its member `W|<id>`; the rest are built from the record's tag, as claim does. Sending
+-- all fourteen keys with every call cost the worker more than the script itself (issue 4).
+local function keysFromArgs()
+  local tag = string.sub(KEYS[1], 1, string.find(KEYS[1], '}', 1, true))
+  local ws, id = splitMember(ARGV[1])
+  return keysFromTag(tag, ws, id)
 end
 
 -- Moves the job between status indexes and keeps the per-partition counts exact.
