@@ -7,6 +7,7 @@ import { trackConnections } from './connection-drain';
 import { runReadiness } from './health';
 import type { ReadinessCheck } from './health';
 import { TRACE_ID_HEADER, resolveTraceId } from './trace-id';
+import type { ResolvedTraceId } from './trace-id';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,9 +40,17 @@ const PROBE_ROUTES = new Set(['/health', '/ready']);
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
+  const resolvedTraceIds = new WeakMap<object, ResolvedTraceId>();
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // The request's logger is created once, already bound to its trace id (Fastify's default
+    // child plus one for the trace id were two pino children per request).
+    childLoggerFactory: (logger, _bindings, _options, rawRequest) => {
+      const resolved = resolveTraceId(rawRequest.headers[TRACE_ID_HEADER]);
+      resolvedTraceIds.set(rawRequest, resolved);
+      return logger.child({ trace_id: resolved.traceId });
+    },
     bodyLimit,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -56,13 +65,14 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   app.decorateRequest('traceId', '');
   app.decorateRequest('tool', undefined);
   app.decorateRequest('adoptTraceId', function (this: FastifyRequest, traceId: string) {
+    if (traceId === this.traceId) return;
     this.traceId = traceId;
     this.log = opts.logger.child({ trace_id: traceId });
   });
 
   app.addHook('onRequest', async (request) => {
-    const { traceId, rejected } = resolveTraceId(request.headers[TRACE_ID_HEADER]);
-    request.adoptTraceId(traceId);
+    const { traceId, rejected } = resolvedTraceIds.get(request.raw) ?? resolveTraceId(request.headers[TRACE_ID_HEADER]);
+    request.traceId = traceId;
     if (rejected !== undefined) {
       request.log.warn({ rejected_trace_id: rejected.slice(0, 64), rejected_length: rejected.length }, 'replaced invalid X-Trace-Id');
     }
