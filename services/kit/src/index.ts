@@ -10,3 +10,4 @@ export * from './serve';
 export * from './shutdown';
 export * from './trace-id';
 export * from './validation';
+export * from './pii';
