@@ -1,3 +1,5 @@
 export * from './database';
 export * from './migrate';
 export * from './api-keys';
+export * from './audit-params';
+export * from './audit-writer';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { openDatabase } from '../../src/database';
 import type { Database } from '../../src/database';
+import { migrate } from '../../src/migrate';
 
 /** The PostgreSQL server of this machine and CI (trust auth); each test file gets its own database. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,3 +52,14 @@ export const DATABASE_KINDS: Array<[string, () => Promise<TestDatabase>]> = [
   ['PostgreSQL', freshPostgres],
   ['PGlite', freshPglite],
 ];
+
+/** A fresh, migrated database for the enclosing describe: made before its tests, dropped after. */
+export function useMigratedDatabase(fresh: () => Promise<TestDatabase>): () => TestDatabase {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await fresh();
+    await migrate(t.db);
+  });
+  afterAll(() => t?.drop());
+  return () => t as TestDatabase;
+}
