@@ -3,3 +3,4 @@ export * from './migrate';
 export * from './api-keys';
 export * from './audit-params';
 export * from './audit-writer';
+export * from './key-resolver';
