@@ -33,7 +33,7 @@ export interface ResolvedOptions {
   maxPending: number;
   idempotencyTtlMs: number;
   eventsMaxLen: number;
-  /** PEXPIRE of finished job hashes: retention plus a week, so prune normally wins. */
+  /** PEXPIRE of finished job records: retention plus a week, so prune normally wins. */
   finishedTtlMs: number;
   backoff: BackoffOptions;
   now: () => number;

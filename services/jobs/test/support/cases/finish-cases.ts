@@ -32,7 +32,7 @@ export const finishCases: StoreCases = (h) => {
       expect(await store.get('ws-a', claimed.job_id)).toMatchObject({ result: 1 });
     });
 
-    it('puts a finished job hash on a safety-net expiry past the retention', async () => {
+    it('puts a finished job record on a safety-net expiry past the retention', async () => {
       const { store, redis } = h();
       const claimed = await enqueueAndClaim(store, 'ws-a');
       await store.complete(claimed, null);
