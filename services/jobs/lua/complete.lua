@@ -24,8 +24,7 @@ setStatus(k, id, 'running', 'completed')
 finish(k, member, now, ARGV[4])
 addEvent(k, ARGV[3], id, 'completed', 'running', now)
 if ARGV[7] then
-  local tag = string.sub(k.ready, 1, -7) -- T:ready
-  local nextJob = claimFirstReady(tag, k.ready, k.leases, now, ARGV[3], ARGV[7], ARGV[8], ARGV[9])
+  local nextJob = claimFirstReady(k.tag, k.ready, k.leases, now, ARGV[3], ARGV[7], ARGV[8], ARGV[9])
   if nextJob then
     return { 'next', nextJob }
   end

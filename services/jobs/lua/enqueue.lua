@@ -24,14 +24,14 @@
 -- @include common
 local k = keysFromArgs()
 local member, now = ARGV[1], ARGV[2]
-local _, id = splitMember(member)
+local id = k.id
 
 if ARGV[6] == '1' then
   local seen = redis.call('GET', KEYS[2])
   if seen then
     local seenId, expires = string.match(seen, '^([^|]+)|(%d+)$')
     if seenId and tonumber(expires) > tonumber(now) then
-      local seenJob = { job = string.sub(k.events, 1, -8) .. ':job:' .. seenId } -- T:ws:W:events
+      local seenJob = keysFromTag(k.tag, k.ws, seenId)
       local seenStatus = jget(seenJob, 'status')
       if seenStatus then
         if jget(seenJob, 'body_hash') ~= ARGV[7] then
@@ -51,13 +51,12 @@ local created = ARGV[12]
 redis.call('SET', k.job, ARGV[5])
 redis.call('ZADD', k.status.pending, created, id)
 redis.call('HINCRBY', k.stats, 'pending', 1)
-redis.call('SADD', k.workspaces, (splitMember(member)))
+redis.call('SADD', k.workspaces, k.ws)
 redis.call('ZADD', k.ready, readyScore(ARGV[13], now), member)
 if ARGV[6] == '1' then
   local ttl = tonumber(ARGV[8])
   redis.call('SET', KEYS[2], id .. '|' .. fmt(tonumber(now) + ttl), 'PX', ttl)
 end
-redis.call('XADD', k.events, 'MAXLEN', '~', ARGV[3], '*',
-  'job_id', id, 'status', 'pending', 'prev', '', 'at', now, 'attempts', '0')
+addEventWithAttempts(k, ARGV[3], id, 'pending', '', now, '0')
 redis.call('PUBLISH', ARGV[10], ARGV[11])
 return { 'created' }

@@ -29,14 +29,15 @@ repeat
   local full = false
   for _, ws in ipairs(scan[2]) do
     seen = seen + 1
+    -- The workspace's keys, once; `k.job` is then the prefix of its job records.
+    local k = keysFromTag(tag, ws, '')
     for _, s in ipairs({ 'completed', 'cancelled', 'dead' }) do
-      local ids = redis.call('ZRANGE', tag .. ':ws:' .. ws .. ':idx:' .. s, '-inf', cutoff, 'BYSCORE', 'LIMIT', 0, limit - pruned)
+      local ids = redis.call('ZRANGE', k.status[s], '-inf', cutoff, 'BYSCORE', 'LIMIT', 0, limit - pruned)
       for _, id in ipairs(ids) do
-        local k = keysFromTag(tag, ws, id)
         redis.call('ZREM', k.status[s], id)
         redis.call('HINCRBY', k.stats, s, -1)
         redis.call('ZREM', k.dead, ws .. '|' .. id)
-        redis.call('DEL', k.job)
+        redis.call('DEL', k.job .. id)
         pruned = pruned + 1
       end
       full = pruned >= limit

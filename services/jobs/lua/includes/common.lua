@@ -95,9 +95,10 @@ local function splitMember(member)
 end
 
 -- The same table, built from the partition tag, for scripts that find jobs in partition zsets.
+-- It keeps the tag, workspace and id it was built from, so no script has to take keys apart.
 local function keysFromTag(tag, ws, id)
   local base = tag .. ':ws:' .. ws
-  local k = { job = base .. ':job:' .. id, status = {} }
+  local k = { tag = tag, ws = ws, id = id, job = base .. ':job:' .. id, status = {} }
   for _, s in ipairs(STATUSES) do k.status[s] = base .. ':idx:' .. s end
   k.events = base .. ':events'
   k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
@@ -125,10 +126,11 @@ local function setStatus(k, id, from, to)
   jset(k, 'status', to)
 end
 
-local function addEvent(k, maxLen, id, status, prev, now, extra)
+-- Appends a status change with the attempts count given (enqueue knows it without reading the
+-- record it has just written).
+local function addEventWithAttempts(k, maxLen, id, status, prev, now, attempts, extra)
   local args = { 'XADD', k.events, 'MAXLEN', '~', maxLen, '*',
-    'job_id', id, 'status', status, 'prev', prev, 'at', now,
-    'attempts', jget(k, 'attempts') or '0' }
+    'job_id', id, 'status', status, 'prev', prev, 'at', now, 'attempts', attempts }
   if extra then
     for f, v in pairs(extra) do
       table.insert(args, f)
@@ -136,6 +138,10 @@ local function addEvent(k, maxLen, id, status, prev, now, extra)
     end
   end
   return redis.call(unpack(args))
+end
+
+local function addEvent(k, maxLen, id, status, prev, now, extra)
+  return addEventWithAttempts(k, maxLen, id, status, prev, now, jget(k, 'attempts') or '0', extra)
 end
 
 -- A finished job (completed, cancelled, dead) expires as a safety net; prune finds it first
@@ -172,8 +178,7 @@ end
 -- the job's keys and ids, and its status (nil when the job does not exist).
 local function openJob()
   local k = keysFromArgs()
-  local _, id = splitMember(ARGV[1])
-  return k, ARGV[1], ARGV[2], id, jget(k, 'status')
+  return k, ARGV[1], ARGV[2], k.id, jget(k, 'status')
 end
 
 -- The opening of every script a lease holder calls (ARGV[1] member, ARGV[2] now, ARGV[5]
@@ -181,8 +186,7 @@ end
 -- job's current one (fencing).
 local function openLeasedJob()
   local k = keysFromArgs()
-  local _, id = splitMember(ARGV[1])
-  return k, ARGV[1], ARGV[2], id, checkLease(k, ARGV[5])
+  return k, ARGV[1], ARGV[2], k.id, checkLease(k, ARGV[5])
 end
 
 -- Leases the first ready job of the partition whose ready/leases zsets are given (highest

@@ -42,11 +42,7 @@ export const listCases: StoreCases = (h) => {
 
     it('pages with a cursor through every job exactly once, jobs of one millisecond included', async () => {
       const { store, clock } = h();
-      const ids: string[] = [];
-      for (let i = 0; i < 7; i++) {
-        if (i % 3 === 0) clock.advance(5);
-        ids.push((await store.enqueue(jobInput('ws-a'))).job.job_id);
-      }
+      const ids = await enqueueInMilliseconds(store, clock, 7, 3);
       const { seen, pages } = await listEvery(store, 'ws-a', 2);
       expect(pages).toBe(4);
       expect(seen).toEqual([...ids].reverse());
@@ -54,11 +50,7 @@ export const listCases: StoreCases = (h) => {
 
     it('pages through jobs of every status as one newest-first list', async () => {
       const { store, clock } = h();
-      const ids: string[] = [];
-      for (let i = 0; i < 9; i++) {
-        if (i % 2 === 0) clock.advance(5);
-        ids.push((await store.enqueue(jobInput('ws-a'))).job.job_id);
-      }
+      const ids = await enqueueInMilliseconds(store, clock, 9, 2);
       // Spread the jobs over four statuses: the listing merges one index per status.
       const p = store.partitionOf('ws-a');
       for (let i = 0; i < 5; i++) {
@@ -128,4 +120,14 @@ async function listEvery(store: JobStore, ws: string, limit: number): Promise<{ 
     pages++;
   } while (cursor);
   return { seen, pages };
+}
+
+/** Enqueues `count` jobs in ws-a, `perMs` of them in each millisecond: the ids in order. */
+async function enqueueInMilliseconds(store: JobStore, clock: { advance(ms: number): void }, count: number, perMs: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i % perMs === 0) clock.advance(5);
+    ids.push((await store.enqueue(jobInput('ws-a'))).job.job_id);
+  }
+  return ids;
 }
