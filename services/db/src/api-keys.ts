@@ -123,12 +123,15 @@ export async function listApiKeys(db: Queryable, opts: { workspace_id?: string }
   return rows.map(toKey);
 }
 
-/** Revokes a key (once: a second revoke keeps the first time). Null when no such key. */
-export async function revokeApiKey(db: Queryable, id: string): Promise<ApiKey | null> {
+/**
+ * Revokes a key (once: a second revoke keeps the first time). Null when no such key, or when
+ * `workspace_id` is given and the key belongs to another workspace.
+ */
+export async function revokeApiKey(db: Queryable, id: string, opts: { workspace_id?: string } = {}): Promise<ApiKey | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
   const { rows } = await db.query<KeyRow>(
-    `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id],
+    `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND ($2::text IS NULL OR workspace_id = $2) RETURNING ${COLUMNS}`,
+    [id, opts.workspace_id ?? null],
   );
   return rows[0] ? toKey(rows[0]) : null;
 }

@@ -6,6 +6,7 @@
  */
 import { hashSecret, resolveApiKey } from './api-keys';
 import type { KeyGrant } from './api-keys';
+import { CachedLookup } from './cached-lookup';
 import type { Queryable } from './database';
 
 export interface KeyResolverOptions {
@@ -17,42 +18,16 @@ export interface KeyResolverOptions {
   now?: () => number;
 }
 
-interface Entry {
-  grant: KeyGrant | null;
-  until: number;
-}
-
 export class KeyResolver {
-  private readonly cache = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<KeyGrant | null>>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
+  private readonly lookup: CachedLookup<KeyGrant | null>;
   private readonly now: () => number;
 
   constructor(private readonly opts: KeyResolverOptions) {
-    this.ttlMs = opts.ttlMs ?? 2000;
-    this.maxEntries = opts.maxEntries ?? 10_000;
     this.now = opts.now ?? Date.now;
+    this.lookup = new CachedLookup({ ttlMs: opts.ttlMs ?? 2000, maxEntries: opts.maxEntries ?? 10_000, now: this.now });
   }
 
-  async resolve(secret: string): Promise<KeyGrant | null> {
-    const id = hashSecret(String(secret));
-    const hit = this.cache.get(id);
-    if (hit && hit.until > this.now()) return hit.grant;
-    // Concurrent requests with the same key share one query.
-    let pending = this.inFlight.get(id);
-    if (!pending) {
-      pending = resolveApiKey(this.opts.db, secret, new Date(this.now())).finally(() => this.inFlight.delete(id));
-      this.inFlight.set(id, pending);
-    }
-    const grant = await pending;
-    this.remember(id, grant);
-    return grant;
-  }
-
-  private remember(id: string, grant: KeyGrant | null): void {
-    this.cache.delete(id);
-    this.cache.set(id, { grant, until: this.now() + this.ttlMs });
-    if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+  resolve(secret: string): Promise<KeyGrant | null> {
+    return this.lookup.get(hashSecret(String(secret)), () => resolveApiKey(this.opts.db, secret, new Date(this.now())));
   }
 }
