@@ -11,7 +11,7 @@
   Output:
     the record of the completed job; with ARGV[7]: { 'next', the record of the claimed job } or
     { 'none' } (the completed job is not sent back: the worker does not read it)
-    error NOT_FOUND | LEASE_LOST <status>
+    error LEASE_LOST [<status>]   (no status: the job is gone, e.g. erased)
 ]]
 -- @include common
 local k, member, now, id, refused = openLeasedJob()

@@ -8,8 +8,8 @@
 
   Output:
     { lease_expires_at, cancel_requested ('0' | '1') }
-    error NOT_FOUND               no such job
     error LEASE_LOST <status>     not running, or the token is not the current one
+    error LEASE_LOST              the job is gone (erased, or its record expired)
 ]]
 -- @include common
 local k = keysFromArgs()

@@ -12,7 +12,7 @@
 
   Output:
     the record of the job in its new status
-    error NOT_FOUND | LEASE_LOST <status>
+    error LEASE_LOST [<status>]   (no status: the job is gone, e.g. erased)
 ]]
 -- @include common
 local k, member, now, id, refused = openLeasedJob()

@@ -9,7 +9,7 @@
 
   Output:
     the record of the cancelled job
-    error NOT_FOUND | LEASE_LOST <status>
+    error LEASE_LOST [<status>]   (no status: the job is gone, e.g. erased)
     error CONFLICT running    no cancel was requested for this job
 ]]
 -- @include common

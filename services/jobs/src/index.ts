@@ -1,5 +1,6 @@
 export { createJobStore, type JobStore, type JobPage, type ClaimOptions, type BatchOptions, type ReapResult } from './store';
 export type { JobStoreOptions } from './store-options';
+export type { EraseOptions, EraseResult } from './erase';
 export type { EnqueueInput } from './validate';
 export {
   JOB_STATUSES,

@@ -20,6 +20,7 @@ export const SCRIPT_NAMES = [
   'promote',
   'prune',
   'list',
+  'erase',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import { backoffDelayMs } from './backoff';
 import { decodeCursor, encodeCursor } from './cursor';
+import { DEFAULT_ERASE_BATCH, eraseInBatches, type EraseOptions, type EraseResult } from './erase';
 import { JobError, invalid } from './errors';
 import { decodeXread, type JobEvent } from './events';
 import { decodeJob, encodeRecord, JOB_STATUSES, type ClaimedJob, type Job, type JobErrorInfo, type JobLease, type JobStatus } from './job';
@@ -9,7 +10,7 @@ import { createKeySpace, type KeySpace } from './keys';
 import { pageNewestFirstAcross } from './listing';
 import { createScriptRunner, type ScriptName } from './scripts';
 import { resolveOptions, type JobStoreOptions } from './store-options';
-import { checkLimit, checkStatus, checkWorkspace, normalizeInput, type EnqueueInput } from './validate';
+import { checkActorId, checkLimit, checkStatus, checkWorkspace, intInRange, normalizeInput, type EnqueueInput } from './validate';
 
 export interface JobPage {
   jobs: Job[];
@@ -283,6 +284,22 @@ export function createJobStore(options: JobStoreOptions) {
         if (ends >= endsNeeded) break;
       }
       return pruned;
+    },
+
+    /**
+     * GDPR erasure. Without `actorId`: every job of the workspace (whatever its status; a running
+     * job's worker gets LEASE_LOST), its idempotency keys and its event stream. With `actorId`:
+     * that actor's jobs and the events of those jobs. Runs in script calls of at most `batch`
+     * jobs each, so Redis is never held long; jobs enqueued while it runs may survive it.
+     */
+    async erase(ws: string, opts: EraseOptions = {}): Promise<EraseResult> {
+      checkWorkspace(ws);
+      if (opts.actorId !== undefined) checkActorId(opts.actorId);
+      const batch = intInRange('batch', opts.batch, 1, 1000, DEFAULT_ERASE_BATCH);
+      const p = keys.partitionOf(ws);
+      const eventsKey = keys.events(ws);
+      return eraseInBatches(redis, eventsKey, opts.actorId !== undefined, (cursor) =>
+        onPartition('erase', p, [eventsKey], [ws, opts.actorId ?? '', batch, ...cursor]));
     },
 
     /** A workspace's events after the stream id `after` (default: from the start), oldest first. */

@@ -41,6 +41,12 @@ export function checkWorkspace(workspaceId: string): void {
   }
 }
 
+export function checkActorId(actorId: string): void {
+  if (typeof actorId !== 'string' || actorId.length < 1 || actorId.length > 128) {
+    throw invalid('actor_id', 'must be 1 to 128 characters');
+  }
+}
+
 export function checkStatus(status: string | undefined): asserts status is JobStatus | undefined {
   if (status !== undefined && !(JOB_STATUSES as readonly string[]).includes(status)) {
     throw invalid('status', `must be one of ${JOB_STATUSES.join(', ')}`);
@@ -53,7 +59,7 @@ export function checkLimit(limit: number | undefined, fallback: number): number 
   return value;
 }
 
-function intInRange(field: string, value: number | undefined, min: number, max: number, fallback: number): number {
+export function intInRange(field: string, value: number | undefined, min: number, max: number, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max) throw invalid(field, `must be an integer from ${min} to ${max}`);
   return v;
@@ -66,9 +72,7 @@ function intInRange(field: string, value: number | undefined, min: number, max: 
  */
 export function normalizeInput(input: EnqueueInput): NormalizedInput {
   checkWorkspace(input.workspace_id);
-  if (typeof input.actor_id !== 'string' || input.actor_id.length < 1 || input.actor_id.length > 128) {
-    throw invalid('actor_id', 'must be 1 to 128 characters');
-  }
+  checkActorId(input.actor_id);
   if (typeof input.action !== 'string' || !ACTION_PATTERN.test(input.action)) {
     throw invalid('action', `must match ${ACTION_PATTERN.source}`);
   }

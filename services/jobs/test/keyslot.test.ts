@@ -95,6 +95,26 @@ describeStore('job store on Redis', connectLocalRedis, (h) => {
       }
     });
 
+    it('keeps each script call of an erase inside one slot', async () => {
+      const { store } = h();
+      const ws = 'ws-slot';
+      for (let i = 0; i < 5; i++) {
+        await store.enqueue(jobInput(ws, { actor_id: i % 2 === 0 ? 'actor-1' : 'actor-2', client_request_id: `req-${i}` }));
+      }
+      await enqueueAndClaim(store, ws, { actor_id: 'actor-1', priority: 9 });
+      await settle();
+      const erases: Array<[string, () => Promise<unknown>, number]> = [
+        ['erase an actor', () => store.erase(ws, { actorId: 'actor-1', batch: 2 }), 3],
+        ['erase the workspace', () => store.erase(ws, { batch: 2 }), 1],
+      ];
+      for (const [name, call, calls] of erases) {
+        const { scripts, keys } = await keysOf(call);
+        expect([name, scripts]).toEqual([name, calls]);
+        expectOneTag(keys);
+        expect(keys.length).toBeGreaterThan(2);
+      }
+    });
+
     it('places a workspace\'s keys and its partition\'s queue keys under one tag', () => {
       const { store } = h();
       const p = store.partitionOf('ws-x');

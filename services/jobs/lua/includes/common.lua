@@ -64,6 +64,12 @@ local function jdel(k, ...)
   r.text = nil
 end
 
+-- Deletes the record and forgets it, so flushJobs cannot write it back (erase.lua).
+local function jdelete(k)
+  redis.call('DEL', k.job)
+  records[k.job] = nil
+end
+
 local function flushJobs()
   for key, r in pairs(records) do
     if r.text == nil then
@@ -101,6 +107,8 @@ local function keysFromTag(tag, ws, id)
   local k = { tag = tag, ws = ws, id = id, job = base .. ':job:' .. id, status = {} }
   for _, s in ipairs(STATUSES) do k.status[s] = base .. ':idx:' .. s end
   k.events = base .. ':events'
+  -- The workspace's idempotency keys are this prefix followed by the client_request_id.
+  k.idem = base .. ':idem:'
   k.ready, k.delayed, k.leases = tag .. ':ready', tag .. ':delayed', tag .. ':leases'
   k.dead, k.workspaces, k.stats = tag .. ':dead', tag .. ':workspaces', tag .. ':stats'
   return k
@@ -162,11 +170,13 @@ local function enqueueReady(k, member, now)
   redis.call('ZADD', k.ready, readyScore(jget(k, 'priority'), now), member)
 end
 
--- Fencing: only the holder of the current lease token may act on a running job.
+-- Fencing: only the holder of the current lease token may act on a running job. A job that
+-- is gone (erased, or its record expired) is a lost lease too: the worker must stop, and
+-- nothing may write the record back.
 local function checkLease(k, token)
   local status = jget(k, 'status')
   if not status then
-    return redis.error_reply('NOT_FOUND')
+    return redis.error_reply('LEASE_LOST')
   end
   if status ~= 'running' or jget(k, 'lease_token') ~= token then
     return redis.error_reply('LEASE_LOST ' .. status)

@@ -86,11 +86,11 @@ export const claimCases: StoreCases = (h) => {
       await expect(store.extendLease(claimed, 1000)).resolves.toMatchObject({ cancel_requested: true });
     });
 
-    it('refuses a wrong token with LEASE_LOST and an unknown job with NOT_FOUND', async () => {
+    it('refuses a wrong token and an unknown job with LEASE_LOST', async () => {
       const { store } = h();
       const claimed = await enqueueAndClaim(store, 'ws-a');
       await expectJobError(store.extendLease({ ...claimed, lease_token: '1:0000000000000000' }, 1000), 'LEASE_LOST', 'running');
-      await expectJobError(store.extendLease({ ...claimed, job_id: 'no-such-job' }, 1000), 'NOT_FOUND');
+      await expectJobError(store.extendLease({ ...claimed, job_id: 'no-such-job' }, 1000), 'LEASE_LOST');
     });
   });
 

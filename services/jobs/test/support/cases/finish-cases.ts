@@ -23,12 +23,13 @@ export const finishCases: StoreCases = (h) => {
       expect(await store.depth()).toMatchObject({ pending: 0, running: 0, completed: 1 });
     });
 
-    it('refuses to complete twice (LEASE_LOST) and to complete a job never claimed', async () => {
-      const { store } = h();
+    it('refuses to complete twice and to complete a job that does not exist (LEASE_LOST)', async () => {
+      const { store, redis } = h();
       const claimed = await enqueueAndClaim(store, 'ws-a');
       await store.complete(claimed, 1);
       await expectJobError(store.complete(claimed, 2), 'LEASE_LOST', 'completed');
-      await expectJobError(store.complete({ ...claimed, job_id: 'missing' }, 2), 'NOT_FOUND');
+      await expectJobError(store.complete({ ...claimed, job_id: 'missing' }, 2), 'LEASE_LOST');
+      expect(await redis.exists(store.keys.job('ws-a', 'missing'))).toBe(0);
       expect(await store.get('ws-a', claimed.job_id)).toMatchObject({ result: 1 });
     });
 

@@ -1,6 +1,7 @@
 import { cancelCases } from './cancel-cases';
 import { claimCases } from './claim-cases';
 import { enqueueCases } from './enqueue-cases';
+import { eraseCases } from './erase-cases';
 import { eventsCases } from './events-cases';
 import { finishCases } from './finish-cases';
 import { listCases } from './list-cases';
@@ -20,6 +21,7 @@ export const ALL_STORE_CASES: StoreCases[] = [
   eventsCases,
   pruneCases,
   statsCases,
+  eraseCases,
 ];
 
-export { cancelCases, claimCases, enqueueCases, eventsCases, finishCases, listCases, pruneCases, retryCases, statsCases };
+export { cancelCases, claimCases, enqueueCases, eraseCases, eventsCases, finishCases, listCases, pruneCases, retryCases, statsCases };
