@@ -3,6 +3,8 @@
  * `pnpm start` / `scripts/start`: runs the whole mesh in the foreground, prints the URLs, and
  * stops everything cleanly on Ctrl-C. Ports come from DESIGN.md, each overridable by env.
  */
+import path from 'node:path';
+import { redactUrl } from './database';
 import { DEFAULT_PORTS } from './ports';
 import type { MeshPorts } from './ports';
 import { startMesh } from './launcher';
@@ -16,6 +18,7 @@ const PORT_ENV: Record<keyof MeshPorts, string> = {
   pipeline: 'AI_PIPELINE_PORT',
   pipelineMetrics: 'AI_PIPELINE_METRICS_PORT',
   workerMetrics: 'QUEUE_WORKER_METRICS_PORT',
+  database: 'PGLITE_PORT',
 };
 
 function portsFromEnv(): MeshPorts {
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  print('starting Redis, ai-pipeline, automation-service, queue-worker and the gateway stand-in…');
+  print('starting Redis, the database, ai-pipeline, automation-service, queue-worker and the gateway stand-in…');
   const mesh = await startMesh({
     ports: portsFromEnv(),
     echo: quiet ? undefined : (service: ServiceName, line: string) => print(`[${service}] ${line}`),
@@ -61,7 +64,8 @@ async function main(): Promise<void> {
     },
   });
   running.mesh = mesh;
-  const { urls } = mesh;
+  const { urls, database } = mesh;
+  const here = (file: string) => path.relative(process.cwd(), file) || file;
   print('');
   print('OpsConductor is up:');
   print(`  gateway (Kong stand-in)   ${urls.gateway}          metrics ${urls.gatewayStatus}/metrics`);
@@ -69,9 +73,18 @@ async function main(): Promise<void> {
   print(`  ai-pipeline               ${urls.pipeline}          metrics ${urls.pipelineMetrics}/metrics`);
   print(`  queue-worker              (no API)                       metrics ${urls.workerMetrics}/metrics`);
   print(`  redis                     ${urls.redis}${mesh.redis.started ? ' (started here, data in .data/redis)' : ''}`);
+  print(
+    `  database                  ${redactUrl(urls.database)}${database.pgliteDir ? ` (embedded PGlite, data in ${here(database.pgliteDir)})` : ' (DATABASE_URL)'}`,
+  );
   print(`  logs                      ${mesh.logDir}`);
   print('');
-  print(`try: curl -XPOST ${urls.gateway}/ai/execute -H 'content-type: application/json' -d '{"input":"ping","tool":"echo"}'`);
+  const auth = database.devKey ? ` -H 'Authorization: Bearer ${database.devKey.secret}'` : '';
+  if (database.devKey) {
+    const origin = database.devKey.created ? 'created now' : 'as before';
+    print(`API key (dev workspace): ${database.devKey.secret}   (${origin}; kept in ${here(database.devKey.file)})`);
+  }
+  print(`try: curl -XPOST ${urls.gateway}/ai/execute${auth} -H 'content-type: application/json' -d '{"input":"ping","tool":"echo"}'`);
+  if (database.embedded) print('`pnpm keys` uses this database while the mesh runs.');
   print('Ctrl-C stops everything.');
 }
 

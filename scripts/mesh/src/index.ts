@@ -1,4 +1,6 @@
 export * from './launcher';
+export * from './database';
+export * from './dev-key';
 export * from './ports';
 export * from './redis';
 export * from './service-process';

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { startDatabase } from './database';
+import type { MeshDatabase } from './database';
 import { ensureRedis } from './redis';
 import type { EnsuredRedis } from './redis';
 import { DEFAULT_PORTS } from './ports';
@@ -14,10 +16,17 @@ export interface MeshOptions {
   /** The repository root (default: found from this file). */
   root?: string;
   ports?: Partial<MeshPorts>;
-  /** Where Redis data and service logs go (default `<root>/.data`). */
+  /** Where Redis and PGlite data, the development key and service logs go (default `<root>/.data`). */
   dataDir?: string;
   /** Default `REDIS_URL` from the environment, else redis://127.0.0.1:6379. */
   redisUrl?: string;
+  /**
+   * An external PostgreSQL, migrated and used as it is. Default `DATABASE_URL` from the
+   * environment, else an embedded PGlite under `<dataDir>/pglite`, served on 127.0.0.1.
+   */
+  databaseUrl?: string;
+  /** Create (first start) or reuse the development key of the `dev` workspace (default true). */
+  devKey?: boolean;
   /** Extra environment for every service, and per service. */
   env?: NodeJS.ProcessEnv;
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
@@ -38,27 +47,35 @@ export interface MeshUrls {
   pipelineMetrics: string;
   workerMetrics: string;
   redis: string;
+  /** The DATABASE_URL every service gets (may hold a password when external). */
+  database: string;
 }
 
 export interface Mesh {
   urls: MeshUrls;
   ports: MeshPorts;
   redis: EnsuredRedis;
+  database: MeshDatabase;
+  /** Same as `urls.database`. */
+  databaseUrl: string;
+  /** The development key's secret (`Authorization: Bearer …`); undefined with `devKey: false`. */
+  devKey: string | undefined;
   services: Record<ServiceName, ServiceProcess>;
   logDir: string;
   /** Stops one service (SIGTERM, drain) and waits for it to exit. */
   stopService(name: ServiceName): Promise<number | null>;
   /** Starts a stopped service again and waits until it is ready. */
   startService(name: ServiceName): Promise<void>;
-  /** Stops everything, the gateway first, Redis last (when the launcher started it). */
+  /** Stops everything: the gateway first, then the other services, Redis, and the embedded database last. */
   stop(): Promise<void>;
 }
 
 const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
- * Starts the whole local mesh in dependency order (Redis, ai-pipeline, automation-service,
- * queue-worker, gateway stand-in), each from its built dist/, and waits until each one is ready.
+ * Starts the whole local mesh in dependency order (Redis, the database, ai-pipeline,
+ * automation-service, queue-worker, gateway stand-in), each service from its built dist/, and
+ * waits until each one is ready.
  */
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const root = opts.root ?? DEFAULT_ROOT;
@@ -67,6 +84,18 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const logDir = path.join(dataDir, 'logs');
   const local = (port: number) => `http://127.0.0.1:${port}`;
   const redis = await ensureRedis(opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', path.join(dataDir, 'redis'));
+  let database: MeshDatabase;
+  try {
+    database = await startDatabase({
+      dataDir,
+      url: opts.databaseUrl || process.env.DATABASE_URL || undefined,
+      port: ports.database,
+      devKey: opts.devKey ?? true,
+    });
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
 
   const urls: MeshUrls = {
     gateway: local(ports.gateway),
@@ -77,8 +106,10 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     pipelineMetrics: local(ports.pipelineMetrics),
     workerMetrics: local(ports.workerMetrics),
     redis: redis.url,
+    database: database.url,
   };
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env };
+  // DATABASE_URL after opts.env: the services use the database that was just migrated.
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env, DATABASE_URL: database.url };
   const automationTarget = `127.0.0.1:${ports.automation}`;
   const specs: Record<ServiceName, ServiceSpec> = {
     'ai-pipeline': {
@@ -142,8 +173,13 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   };
 
   const stop = async (): Promise<void> => {
-    for (const name of [...SERVICE_NAMES].reverse()) await services[name].stop();
-    await redis.stop();
+    try {
+      for (const name of [...SERVICE_NAMES].reverse()) await services[name].stop();
+      await redis.stop();
+    } finally {
+      // Last, and whatever happened before: PGlite writes its files out on close.
+      await database.stop();
+    }
   };
 
   try {
@@ -157,6 +193,9 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     urls,
     ports,
     redis,
+    database,
+    databaseUrl: database.url,
+    devKey: database.devKey?.secret,
     services,
     logDir,
     stopService: (name) => services[name].stop(),

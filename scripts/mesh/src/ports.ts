@@ -23,6 +23,8 @@ export interface MeshPorts {
   pipelineMetrics: number;
   /** The queue-worker's only port: /metrics, /health, /ready. */
   workerMetrics: number;
+  /** The embedded PGlite's PostgreSQL port (unused with an external DATABASE_URL); 0: the OS picks one. */
+  database: number;
 }
 
 export const DEFAULT_PORTS: MeshPorts = {
@@ -33,6 +35,8 @@ export const DEFAULT_PORTS: MeshPorts = {
   pipeline: 8001,
   pipelineMetrics: 9092,
   workerMetrics: 9093,
+  // Not DESIGN.md's 5432: a developer's own PostgreSQL is often there already.
+  database: 0,
 };
 
 /** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */

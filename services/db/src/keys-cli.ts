@@ -1,13 +1,56 @@
 #!/usr/bin/env node
+/**
+ * `pnpm keys`. Its database: DATABASE_URL; else, while a local mesh runs, the URL the launcher
+ * wrote beside the PGlite directory (`.data/database-url`), because the launcher then holds
+ * PGlite's files and serves them, and a second process opening them would corrupt them; else
+ * the PGlite files under PGLITE_DIR (default .data/pglite).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { runKeysCommand } from './keys-command';
 
-runKeysCommand(process.argv.slice(2), { env: process.env, out: (l) => process.stdout.write(`${l}\n`), err: (l) => console.error(l) }).then(
-  // exitCode, not exit(): a piped stdout is written asynchronously and exit() would cut it.
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  },
-);
+const DEFAULT_PGLITE_DIR = '.data/pglite';
+
+/** Where a running mesh keeps its database URL: `database-url` beside the PGlite directory. */
+export function meshDatabaseUrlFile(env: NodeJS.ProcessEnv): string {
+  return path.join(path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR), 'database-url');
+}
+
+/** The environment for the command, with DATABASE_URL taken from a running mesh when unset. */
+export function keysCommandEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; meshFile?: string } {
+  if (env.DATABASE_URL) return { env };
+  const file = meshDatabaseUrlFile(env);
+  let url: string;
+  try {
+    url = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { env };
+    throw err;
+  }
+  return url ? { env: { ...env, DATABASE_URL: url }, meshFile: file } : { env };
+}
+
+function main(): void {
+  const err = (l: string) => console.error(l);
+  const { env, meshFile } = keysCommandEnv(process.env);
+  if (meshFile) err(`using the running mesh's database (${meshFile})`);
+  runKeysCommand(process.argv.slice(2), { env, out: (l) => process.stdout.write(`${l}\n`), err }).then(
+    // exitCode, not exit(): a piped stdout is written asynchronously and exit() would cut it.
+    (code) => {
+      process.exitCode = code;
+    },
+    (failure: unknown) => {
+      const refused = (failure as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+      err(
+        meshFile && refused
+          ? `the mesh's database does not answer. If no mesh is running, ${meshFile} was left by one that was killed: delete it and run again.`
+          : failure instanceof Error
+            ? failure.message
+            : String(failure),
+      );
+      process.exitCode = 1;
+    },
+  );
+}
+
+if (require.main === module) main();
