@@ -1,21 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger, ReadinessCheck } from '@opsconductor/kit';
-import { createJobStore } from '@opsconductor/jobs';
-import type { JobStoreOptions, RedisClient } from '@opsconductor/jobs';
-import { createAiMetrics } from './ai-metrics';
-import type { AiMetrics } from './ai-metrics';
+import type { Queryable } from '@opsconductor/db';
+import { createJobStore, redisReadiness } from '@opsconductor/jobs';
+import type { JobStore, JobStoreOptions, RedisClient } from '@opsconductor/jobs';
 import { pipelineReadiness } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
-import { registerExecuteRoute } from './routes/execute';
-import { registerJobRoutes } from './routes/jobs';
-import { registerJobEventRoutes } from './routes/job-events';
-import { registerDlqRoutes } from './routes/dlq';
+import { createAiMetrics } from './ai-metrics';
+import type { AiMetrics } from './ai-metrics';
+import { NO_AUDIT } from './audit/audit-sink';
+import type { AuditSink } from './audit/audit-sink';
+import { registerAuth } from './auth/authenticate';
+import type { KeySource } from './auth/authenticate';
+import { ActionPolicy } from './guardrails/action-policy';
+import type { Allowlist } from './guardrails/action-policy';
+import { registerRateLimit } from './guardrails/rate-limit-hook';
+import type { SettingsSource } from './guardrails/settings';
+import type { WorkspaceRateLimit } from './guardrails/workspace-rate-limit';
+import { eventReaderFactory } from './jobs/event-reader';
 import { createQueueMetrics } from './jobs/queue-metrics';
 import type { QueueMetrics } from './jobs/queue-metrics';
-import { redisReadiness } from '@opsconductor/jobs';
 import { jobStoreErrorHandler } from './jobs/redis';
-import { eventReaderFactory } from './jobs/event-reader';
+import { registerAdminRoutes } from './routes/admin';
+import { registerDlqRoutes } from './routes/dlq';
+import { registerExecuteRoute } from './routes/execute';
+import { registerJobEventRoutes } from './routes/job-events';
+import { registerJobRoutes } from './routes/jobs';
 
 export const SERVICE_NAME = 'automation-service';
 
@@ -33,11 +43,30 @@ export interface JobsDeps {
   queueMetrics?: QueueMetrics;
 }
 
+/** Who may do what: keys, workspace settings, and the guardrails built on them. */
+export interface AccessDeps {
+  /** Resolves `Authorization: Bearer` keys (KeyResolver: cached, revocation honoured within seconds). */
+  keys: KeySource;
+  /** Each workspace's own rate limit and allowlist (WorkspaceSettingsResolver). */
+  settings: SettingsSource;
+  /** The database of keys and audit rows: serves the admin routes. */
+  db?: Queryable;
+  /** Where audit rows go (AuditWriter); none without a database. */
+  audit?: AuditSink;
+  /** The kill switch: false refuses every execution with 503 (default true). */
+  actionsEnabled?: boolean;
+  /** The allowlist of workspaces without their own (default `*`, every action). */
+  allowActionsDefault?: Allowlist;
+  /** The per-workspace request limit; absent, requests are not counted. */
+  rateLimit?: { limiter: WorkspaceRateLimit; defaultPerMinute: number };
+}
+
 export interface AppDeps {
   logger: Logger;
   metrics: HttpMetrics;
   /** ai-pipeline client (one keep-alive pool per process); the app never closes it. */
   pipeline: AiPipeline;
+  access: AccessDeps;
   /** The /ai/jobs, /ai/events and /ai/queue routes; without it the app serves /ai/execute only. */
   jobs?: JobsDeps;
   /** Largest accepted request body in bytes (default 1 MiB). */
@@ -47,9 +76,10 @@ export interface AppDeps {
 }
 
 /**
- * The automation-service API: POST /ai/execute, the durable-jobs routes, and the kit's /health
- * and /ready (ready when ai-pipeline's /health answers and Redis answers PING). Listening and
- * closing are the caller's; `close()` drains and ends open event streams.
+ * The automation-service API: POST /ai/execute, the durable-jobs routes, the admin routes, and
+ * the kit's /health and /ready (ready when ai-pipeline's /health answers and Redis answers
+ * PING). Every /ai/ route needs an API key with the route's scope. Listening and closing are
+ * the caller's; `close()` drains and ends open event streams.
  */
 export function createApp(deps: AppDeps): FastifyInstance {
   const readiness: ReadinessCheck[] = [pipelineReadiness(deps.pipeline)];
@@ -61,19 +91,36 @@ export function createApp(deps: AppDeps): FastifyInstance {
     bodyLimit: deps.bodyLimitBytes,
     readiness,
   });
-  registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry) });
-  if (deps.jobs) registerJobsApi(app, deps.jobs, deps.metrics);
+  const { access } = deps;
+  const audit = access.audit ?? NO_AUDIT;
+  registerAuth(app, { keys: access.keys });
+  if (access.rateLimit) registerRateLimit(app, { limiter: access.rateLimit.limiter, settings: access.settings, defaultPerMinute: access.rateLimit.defaultPerMinute });
+  const policy = new ActionPolicy({ actionsEnabled: access.actionsEnabled ?? true, defaultAllowlist: access.allowActionsDefault ?? '*', settings: access.settings });
+
+  registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry), policy, audit });
+  const db = access.db;
+  const registerAdmin = (scope: FastifyInstance, store?: JobStore) => {
+    if (db) registerAdminRoutes(scope, { db, audit, store });
+  };
+  if (deps.jobs) registerJobsApi(app, deps.jobs, deps.metrics, { policy, audit }, registerAdmin);
+  else registerAdmin(app);
   return app;
 }
 
-function registerJobsApi(app: FastifyInstance, jobs: JobsDeps, metrics: HttpMetrics): void {
+function registerJobsApi(
+  app: FastifyInstance,
+  jobs: JobsDeps,
+  metrics: HttpMetrics,
+  guard: { policy: ActionPolicy; audit: AuditSink },
+  registerAdmin: (scope: FastifyInstance, store: JobStore) => void,
+): void {
   const storeOptions = jobs.store ?? {};
   const store = createJobStore({ ...storeOptions, redis: jobs.redis });
   const queueMetrics = jobs.queueMetrics ?? createQueueMetrics(metrics.registry);
   // One encapsulated scope, so its error handler sees only the routes that need Redis.
   void app.register(async (scope) => {
     scope.setErrorHandler(jobStoreErrorHandler(jobs.redis));
-    registerJobRoutes(scope, { store, queueMetrics });
+    registerJobRoutes(scope, { store, queueMetrics, ...guard });
     registerJobEventRoutes(scope, {
       store,
       redis: jobs.redis,
@@ -82,6 +129,7 @@ function registerJobsApi(app: FastifyInstance, jobs: JobsDeps, metrics: HttpMetr
       openReader: eventReaderFactory(jobs.redis, storeOptions, `${SERVICE_NAME}:sse:${store.keys.prefix}`),
     });
     registerDlqRoutes(scope, { store, queueMetrics });
+    registerAdmin(scope, store);
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env } from '@opsconductor/kit';
-import { jobStoreEnv } from '@opsconductor/jobs';
+import { databaseEnv } from '@opsconductor/db';
+import { ACTION_PATTERN, jobStoreEnv } from '@opsconductor/jobs';
 
 /**
  * The automation-service's environment, one key per variable. Units are in the names; every
@@ -30,6 +31,18 @@ export const configSchema = z.object({
   MAX_PENDING_PER_WORKSPACE: env.positiveInt(10_000),
   /** An idle event stream gets a comment this often, so proxies do not close it. */
   SSE_HEARTBEAT_MS: env.positiveInt(15_000),
+  ...databaseEnv,
+  /** The kill switch: false refuses every execution (sync and async) with 503; reads go on. */
+  ACTIONS_ENABLED: env.flag(true),
+  /** Actions a workspace without its own allowlist may run: `*` (all) or a comma list. */
+  ALLOW_ACTIONS_DEFAULT: z
+    .string()
+    .refine((v) => v.trim() === '*' || v.split(',').every((a) => a.trim() === '' || ACTION_PATTERN.test(a.trim())), 'expected * or a comma list of action names such as echo,task.create')
+    .default('*'),
+  /** Requests a workspace may send per minute unless it has its own limit. */
+  RATE_LIMIT_PER_MINUTE: env.positiveInt(100),
+  /** How long a resolved API key (or workspace setting) is trusted before it is looked up again. */
+  KEY_CACHE_MS: env.positiveInt(2000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,10 @@
+import { AuditWriter, createAuditMetrics, KeyResolver, migrate, openDatabase, WorkspaceSettingsResolver } from '@opsconductor/db';
 import { connectRedis } from '@opsconductor/jobs';
 import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
+import { parseAllowlist } from './guardrails/action-policy';
+import { WorkspaceRateLimit } from './guardrails/workspace-rate-limit';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 
 runMain(SERVICE_NAME, async () => {
@@ -18,11 +21,25 @@ runMain(SERVICE_NAME, async () => {
   // instead of waiting ~10 s with the default of 20.
   const redis = connectRedis({ url: config.REDIS_URL, cluster: config.REDIS_CLUSTER, connectionName: SERVICE_NAME, maxRetriesPerRequest: 3 });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  // Keys, settings and the audit trail. Migrations are idempotent and take turns under a lock,
+  // so every replica runs them at start.
+  const db = await openDatabase({ url: config.DATABASE_URL || undefined, pgliteDir: config.PGLITE_DIR });
+  await migrate(db);
+  const audit = new AuditWriter({ db, metrics: createAuditMetrics(metrics.registry), logger });
   const app = createApp({
     logger,
     metrics,
     pipeline,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    access: {
+      keys: new KeyResolver({ db, ttlMs: config.KEY_CACHE_MS }),
+      settings: new WorkspaceSettingsResolver({ db, ttlMs: config.KEY_CACHE_MS }),
+      db,
+      audit,
+      actionsEnabled: config.ACTIONS_ENABLED,
+      allowActionsDefault: parseAllowlist(config.ALLOW_ACTIONS_DEFAULT),
+      rateLimit: { limiter: new WorkspaceRateLimit({ redis, keyPrefix: `${config.JOB_KEY_PREFIX}:ratelimit` }), defaultPerMinute: config.RATE_LIMIT_PER_MINUTE },
+    },
     jobs: {
       redis,
       store: {
@@ -47,12 +64,18 @@ runMain(SERVICE_NAME, async () => {
     cleanup: [
       { name: 'ai-pipeline pool', run: () => pipeline.close() },
       { name: 'redis', run: () => redis.quit() },
+      { name: 'audit writer', run: () => audit.close() },
+      { name: 'database', run: () => db.close() },
     ],
     details: {
       ai_pipeline: new URL(config.AI_PIPELINE_URL).origin,
       ai_pipeline_timeout_ms: config.AI_PIPELINE_TIMEOUT_MS,
       job_key_prefix: config.JOB_KEY_PREFIX,
       job_partitions: config.JOB_PARTITIONS,
+      database: db.kind,
+      actions_enabled: config.ACTIONS_ENABLED,
+      allow_actions_default: config.ALLOW_ACTIONS_DEFAULT,
+      rate_limit_per_minute: config.RATE_LIMIT_PER_MINUTE,
     },
   });
 });

@@ -4,6 +4,11 @@ import { configSchema } from '../src/config';
 describe('automation-service config', () => {
   it('defaults to the seed ports, a 30 s pipeline timeout, a 1 MiB body limit and the job store defaults', () => {
     expect(loadConfig(configSchema, {})).toEqual({
+      ACTIONS_ENABLED: true,
+      ALLOW_ACTIONS_DEFAULT: '*',
+      KEY_CACHE_MS: 2000,
+      PGLITE_DIR: '.data/pglite',
+      RATE_LIMIT_PER_MINUTE: 100,
       HOST: '0.0.0.0',
       PORT: 3003,
       METRICS_PORT: 9091,

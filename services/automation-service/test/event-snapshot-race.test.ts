@@ -26,6 +26,11 @@ describe('a change racing the snapshot of a fresh job stream', () => {
       return store.get(ws, id);
     },
   };
+  // The identity the auth hook would set from an API key; this test is about the race only.
+  app.decorateRequest('caller', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.caller = { workspaceId: 'ws-race', actorId: 'a', scopes: ['actions:preview'], keyId: 'test' };
+  });
   registerJobEventRoutes(app, {
     store: racingStore,
     redis,
@@ -43,7 +48,7 @@ describe('a change racing the snapshot of a fresh job stream', () => {
   it('is sent once: in the snapshot, not again from the stream', async () => {
     const { job } = await store.enqueue({ workspace_id: 'ws-race', actor_id: 'a', action: 'echo' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/ai/jobs/${job.job_id}/events`;
-    const stream = await openSse(url, { 'x-workspace-id': 'ws-race', 'x-actor-id': 'a' });
+    const stream = await openSse(url, {});
     await stream.waitFor((s) => s.events.length > 0, 'the snapshot');
     expect(lease?.job_id).toBe(job.job_id);
     await store.complete(lease as ClaimedJob, null);

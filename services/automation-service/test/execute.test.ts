@@ -12,6 +12,7 @@ describe('POST /ai/execute', () => {
   beforeAll(async () => {
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url, bodyLimitBytes: 200_000 });
+    caller.useHeaders(service.auth);
     execute = `${service.url}/ai/execute`;
   });
 

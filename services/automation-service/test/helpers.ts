@@ -10,8 +10,11 @@ import { Agent, request } from 'undici';
 import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit';
 import type { HttpMetrics } from '@opsconductor/kit';
 import { captureLogs } from '@opsconductor/kit/testing';
+import { AuditWriter, createApiKey, createAuditMetrics, KeyResolver, migrate, WorkspaceSettingsResolver } from '@opsconductor/db';
+import type { Database, Scope } from '@opsconductor/db';
+import { freshPostgres } from '@opsconductor/db/testing';
 import { SERVICE_NAME, createApp } from '../src/app';
-import type { JobsDeps } from '../src/app';
+import type { AccessDeps, JobsDeps } from '../src/app';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 
@@ -22,6 +25,12 @@ export interface ServiceUnderTest {
   pipeline: AiPipeline;
   metrics: HttpMetrics;
   logs: ReturnType<typeof captureLogs>;
+  /** The service's own database (a fresh one on the real PostgreSQL server), migrated. */
+  db: Database;
+  /** Authorization of a key with every scope, in workspace `test-ws` (actor `tester`). */
+  auth: Record<string, string>;
+  /** Authorization of a new key of that workspace, actor and scopes (default: every scope). */
+  keyFor(workspaceId: string, actorId?: string, scopes?: Scope[]): Promise<Record<string, string>>;
   /** Closes (drains) the API app only; safe to call before close(). */
   closeApp(): Promise<void>;
   close(): Promise<void>;
@@ -35,7 +44,11 @@ export interface ServiceOptions {
   pipeline?: AiPipeline;
   /** Serves the jobs routes on this Redis client (the caller closes it). */
   jobs?: JobsDeps;
+  /** Replaces parts of the access wiring (keys, settings, audit on the test database by default). */
+  access?: Partial<AccessDeps> | ((db: Database) => Partial<AccessDeps>);
 }
+
+export const ALL_SCOPES: Scope[] = ['actions:preview', 'actions:execute', 'admin'];
 
 export async function startService(opts: ServiceOptions): Promise<ServiceUnderTest> {
   const logs = captureLogs();
@@ -43,7 +56,22 @@ export async function startService(opts: ServiceOptions): Promise<ServiceUnderTe
   const metrics = createMetrics({ service: SERVICE_NAME });
   const realPipeline = createAiPipelineClient({ baseUrl: opts.pipelineUrl, timeoutMs: opts.timeoutMs ?? 5000, connections: 4 });
   const pipeline = opts.pipeline ?? realPipeline;
-  const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: opts.bodyLimitBytes, jobs: opts.jobs });
+  const database = await freshPostgres();
+  const db = database.db;
+  await migrate(db);
+  const audit = new AuditWriter({ db, metrics: createAuditMetrics(metrics.registry), logger, flushMs: 10 });
+  const keyFor = async (workspaceId: string, actorId = 'tester', scopes: Scope[] = ALL_SCOPES) => {
+    const { secret } = await createApiKey(db, { workspace_id: workspaceId, actor_id: actorId, scopes });
+    return { authorization: `Bearer ${secret}` };
+  };
+  const access: AccessDeps = {
+    keys: new KeyResolver({ db }),
+    settings: new WorkspaceSettingsResolver({ db }),
+    db,
+    audit,
+    ...(typeof opts.access === 'function' ? opts.access(db) : opts.access),
+  };
+  const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: opts.bodyLimitBytes, jobs: opts.jobs, access });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
   await app.listen({ host: '127.0.0.1', port: 0 });
   await metricsApp.listen({ host: '127.0.0.1', port: 0 });
@@ -57,11 +85,16 @@ export async function startService(opts: ServiceOptions): Promise<ServiceUnderTe
     pipeline,
     metrics,
     logs,
+    db,
+    auth: await keyFor('test-ws'),
+    keyFor,
     closeApp,
     close: async () => {
       await closeApp();
       await metricsApp.close();
       await realPipeline.close();
+      await audit.close();
+      await database.drop();
     },
   };
 }
@@ -76,6 +109,8 @@ export interface Answer {
 /** The tests' HTTP client; one agent per test file, closed in afterAll. */
 export function createCaller() {
   const agent = new Agent({ connections: 8 });
+  // Sent with every call unless the call names the header itself (tests of auth send their own).
+  let defaults: Record<string, string> = {};
   const call = async (
     url: string,
     opts: { method?: 'GET' | 'POST'; body?: unknown; raw?: string; headers?: Record<string, string | string[]>; signal?: AbortSignal } = {},
@@ -84,7 +119,7 @@ export function createCaller() {
     const res = await request(url, {
       method: opts.method ?? (hasBody ? 'POST' : 'GET'),
       dispatcher: agent,
-      headers: { ...(opts.raw === undefined && hasBody ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      headers: { ...(opts.raw === undefined && hasBody ? { 'content-type': 'application/json' } : {}), ...defaults, ...opts.headers },
       body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
       signal: opts.signal,
     });
@@ -97,7 +132,11 @@ export function createCaller() {
     }
     return { status: res.statusCode, headers: res.headers, json, text };
   };
-  return { call, close: () => agent.close() };
+  /** Sends these headers (e.g. a service's `auth`) with every call from now on. */
+  const useHeaders = (headers: Record<string, string>) => {
+    defaults = headers;
+  };
+  return { call, useHeaders, close: () => agent.close() };
 }
 
 /** A port nothing listens on: bound, then released. */

@@ -16,9 +16,9 @@ describe('job event streams (SSE)', () => {
     service = await startJobsService(opts);
   };
   const submit = async (body: Json = { action: 'echo' }, workspace = ws): Promise<JobRef & Json> =>
-    (await caller.call(`${service.url}/ai/jobs`, { body, headers: service.as(workspace) })).json as JobRef & Json;
-  const watch = (job: JobRef, headers: Record<string, string> = {}, query = '') =>
-    openSse(`${service.url}/ai/jobs/${job.job_id}/events${query}`, { ...service.as(job.workspace_id), ...headers });
+    (await caller.call(`${service.url}/ai/jobs`, { body, headers: (await service.as(workspace)) })).json as JobRef & Json;
+  const watch = async (job: JobRef, headers: Record<string, string> = {}, query = '') =>
+    openSse(`${service.url}/ai/jobs/${job.job_id}/events${query}`, { ...(await service.as(job.workspace_id)), ...headers });
   const names = (s: SseConnection) => s.events.map((e) => e.event);
   const hasEvent = (name: string) => (s: SseConnection) => s.events.some((e) => e.event === name);
 
@@ -67,7 +67,7 @@ describe('job event streams (SSE)', () => {
 
       // While nobody watches: a failed attempt, a manual retry, a second run to completion.
       await service.store.fail(lease, { code: 'FLAKY', message: 'once' }, { retryable: true });
-      await caller.call(`${service.url}/ai/jobs/${job.job_id}/retry`, { method: 'POST', headers: service.as(ws) });
+      await caller.call(`${service.url}/ai/jobs/${job.job_id}/retry`, { method: 'POST', headers: (await service.as(ws)) });
       lease = await service.claim(job);
       await service.store.complete(lease, { output: 'pong' });
 
@@ -84,14 +84,14 @@ describe('job event streams (SSE)', () => {
 
       // After the terminal event: 204 (an EventSource stops reconnecting). The header wins over the query.
       const done = await caller.call(`${service.url}/ai/jobs/${job.job_id}/events?last_event_id=${lastSeen}`, {
-        headers: { ...service.as(ws), 'last-event-id': resumed.events.at(-1)?.id as string },
+        headers: { ...(await service.as(ws)), 'last-event-id': resumed.events.at(-1)?.id as string },
       });
       expect(done.status).toBe(204);
     });
 
     it('sends a finished job’s snapshot and ends at once', async () => {
       const job = await submit();
-      await caller.call(`${service.url}/ai/jobs/${job.job_id}/cancel`, { method: 'POST', headers: service.as(ws) });
+      await caller.call(`${service.url}/ai/jobs/${job.job_id}/cancel`, { method: 'POST', headers: (await service.as(ws)) });
       const stream = await watch(job);
       await stream.end();
       expect(stream.parsed()).toEqual([{ id: expect.any(String), event: 'cancelled', data: expect.objectContaining({ status: 'cancelled', snapshot: true }) }]);
@@ -115,7 +115,7 @@ describe('job event streams (SSE)', () => {
       ['a malformed last_event_id', '/ai/events?last_event_id=1-x', {}, 400, 'query.last_event_id'],
       ['an unknown query parameter', '/ai/events?since=1', {}, 400, 'query'],
     ])('answers %s with the error envelope, not a stream', async (_case, path, headers, status, field) => {
-      const res = await caller.call(`${service.url}${path}`, { headers: { ...service.as(ws), ...headers } });
+      const res = await caller.call(`${service.url}${path}`, { headers: { ...(await service.as(ws)), ...headers } });
       expect(res.status).toBe(status);
       expect(res.json).toMatchObject({ success: false });
       if (field !== undefined) expect((res.json.error as { details: Array<{ field: string }> }).details[0]?.field).toBe(field);
@@ -128,7 +128,7 @@ describe('job event streams (SSE)', () => {
       await start();
       const j1 = await submit();
       const j2 = await submit();
-      const stream = await openSse(`${service.url}/ai/events`, service.as(ws));
+      const stream = await openSse(`${service.url}/ai/events`, (await service.as(ws)));
       const positionOf = (s: SseConnection, id: string) =>
         s.parsed().filter((e) => e.event === 'position' && e.data.job_id === id).map((e) => e.data.position);
       await stream.waitFor((s) => positionOf(s, j1.job_id).length === 1 && positionOf(s, j2.job_id).length === 1, 'both positions');
@@ -154,7 +154,7 @@ describe('job event streams (SSE)', () => {
       await start({ positionLimit: 1 });
       await submit();
       const newest = await submit();
-      const stream = await openSse(`${service.url}/ai/events`, service.as(ws));
+      const stream = await openSse(`${service.url}/ai/events`, (await service.as(ws)));
       await stream.waitFor(hasEvent('position'), 'a position');
       // A status event after the positions were read is the barrier: nothing else is coming.
       const other = await submit({ action: 'echo' }, ws);
@@ -166,7 +166,7 @@ describe('job event streams (SSE)', () => {
 
     it('sends a heartbeat comment every SSE_HEARTBEAT_MS while idle', async () => {
       await start({ heartbeatMs: 40 });
-      const stream = await openSse(`${service.url}/ai/events`, service.as(ws));
+      const stream = await openSse(`${service.url}/ai/events`, (await service.as(ws)));
       await stream.waitFor((s) => s.comments.filter((c) => c.trim() === 'heartbeat').length >= 3, 'three heartbeats');
       stream.close();
       expect(stream.events).toEqual([]);
@@ -178,7 +178,7 @@ describe('job event streams (SSE)', () => {
       const [oldest] = await service.store.events(ws, { count: 1 });
       // Enough entries for Redis to drop whole nodes of the stream (MAXLEN ~ trims by node).
       for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 100 }, () => service.store.enqueue({ workspace_id: ws, actor_id: 'a', action: 'echo' })));
-      const stream = await openSse(`${service.url}/ai/events`, { ...service.as(ws), 'last-event-id': oldest?.id as string });
+      const stream = await openSse(`${service.url}/ai/events`, { ...(await service.as(ws)), 'last-event-id': oldest?.id as string });
       await stream.waitFor(hasEvent('reset'), 'the reset event');
       stream.close();
       const reset = stream.parsed()[0];
@@ -189,7 +189,7 @@ describe('job event streams (SSE)', () => {
 
     it('ends open streams when the app drains, so the drain does not wait for them', async () => {
       await start();
-      const stream = await openSse(`${service.url}/ai/events`, service.as(ws));
+      const stream = await openSse(`${service.url}/ai/events`, (await service.as(ws)));
       await until(async () => (await service.streamConnections()) === 1, 'the stream connection');
       await service.closeApp();
       await stream.end();

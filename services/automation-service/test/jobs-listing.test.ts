@@ -11,7 +11,7 @@ describe('GET /ai/jobs', () => {
   const caller = createCaller();
   let n = 0;
   let ws: string;
-  const list = (query = '', workspace = ws) => caller.call(`${service.url}/ai/jobs${query}`, { headers: service.as(workspace) });
+  const list = async (query = '', workspace = ws) => caller.call(`${service.url}/ai/jobs${query}`, { headers: (await service.as(workspace)) });
   const submitMany = async (count: number, workspace = ws): Promise<string[]> => {
     const created: string[] = [];
     // One after the other, so creation order is known.
@@ -46,7 +46,7 @@ describe('GET /ai/jobs', () => {
 
   it('filters by status', async () => {
     const [a, b] = await submitMany(2);
-    await caller.call(`${service.url}/ai/jobs/${a as string}/cancel`, { method: 'POST', headers: service.as(ws) });
+    await caller.call(`${service.url}/ai/jobs/${a as string}/cancel`, { method: 'POST', headers: (await service.as(ws)) });
     expect(ids((await list('?status=cancelled')).json)).toEqual([a]);
     expect(ids((await list('?status=pending')).json)).toEqual([b]);
     expect(ids((await list('?status=dead')).json)).toEqual([]);
@@ -90,7 +90,7 @@ describe('GET /ai/jobs', () => {
   });
 });
 
-describe('operator DLQ', () => {
+describe('the dead-letter queue of an admin key\'s workspace', () => {
   let service: JobsService;
   const caller = createCaller();
   const dead = async (workspace: string): Promise<string> => {
@@ -98,7 +98,8 @@ describe('operator DLQ', () => {
     await service.store.fail(await service.claim(job), { code: 'BOOM', message: 'no' }, { retryable: false });
     return job.job_id;
   };
-  const replay = (body: unknown) => caller.call(`${service.url}/ai/queue/dlq/replay`, { body });
+  const dlq = async (query = '', workspace = 'ws-a') => caller.call(`${service.url}/ai/queue/dlq${query}`, { headers: await service.as(workspace) });
+  const replay = async (body: unknown, workspace = 'ws-a') => caller.call(`${service.url}/ai/queue/dlq/replay`, { body, headers: await service.as(workspace) });
 
   beforeAll(async () => {
     service = await startJobsService();
@@ -108,34 +109,40 @@ describe('operator DLQ', () => {
     await service.close();
   });
 
-  it('lists dead jobs across workspaces, most recently dead first, paged by cursor, and replays one', async () => {
-    const order = [await dead('ws-a'), await dead('ws-b'), await dead('ws-c')];
-    const first = await caller.call(`${service.url}/ai/queue/dlq?limit=2`);
+  it('lists only its own dead jobs, newest first, paged by cursor, and replays one', async () => {
+    const order = [await dead('ws-a'), await dead('ws-b'), await dead('ws-a'), await dead('ws-a')];
+    const first = await dlq('?limit=2');
     expect(first.status).toBe(200);
-    expect(ids(first.json)).toEqual([order[2], order[1]]);
-    expect((first.json.jobs as Json[])[0]).toMatchObject({ status: 'dead', workspace_id: 'ws-c', error: { code: 'BOOM' } });
-    const second = await caller.call(`${service.url}/ai/queue/dlq?limit=2&cursor=${first.json.next_cursor as string}`);
+    expect(ids(first.json)).toEqual([order[3], order[2]]);
+    expect((first.json.jobs as Json[])[0]).toMatchObject({ status: 'dead', workspace_id: 'ws-a', error: { code: 'BOOM' } });
+    const second = await dlq(`?limit=2&cursor=${first.json.next_cursor as string}`);
     expect(ids(second.json)).toEqual([order[0]]);
     expect(second.json.next_cursor).toBeNull();
+    expect(ids((await dlq('', 'ws-b')).json)).toEqual([order[1]]);
 
-    const res = await replay({ workspace_id: 'ws-b', job_id: order[1] });
+    const res = await replay({ job_id: order[2] });
     expect(res.status).toBe(202);
-    expect(res.json).toMatchObject({ job_id: order[1], status: 'pending', attempts: 0 });
-    expect(ids((await caller.call(`${service.url}/ai/queue/dlq`)).json)).toEqual([order[2], order[0]]);
+    expect(res.json).toMatchObject({ job_id: order[2], status: 'pending', attempts: 0 });
+    expect(ids((await dlq()).json)).toEqual([order[3], order[0]]);
   });
 
-  it('answers 409 when replaying a job that is not dead, 404 for an unknown or another workspace’s job', async () => {
+  it('answers 409 for a job that is not dead, 404 for an unknown or another workspace\'s job, 403 naming another workspace', async () => {
     const { job } = await service.store.enqueue({ workspace_id: 'ws-p', actor_id: 'a', action: 'echo' });
-    expect((await replay({ workspace_id: 'ws-p', job_id: job.job_id })).status).toBe(409);
+    expect((await replay({ job_id: job.job_id }, 'ws-p')).status).toBe(409);
     const deadId = await dead('ws-q');
-    expect((await replay({ workspace_id: 'ws-other', job_id: deadId })).status).toBe(404);
-    expect((await replay({ workspace_id: 'ws-q', job_id: '0190a0a0-0000-7000-8000-000000000000' })).status).toBe(404);
+    expect((await replay({ job_id: deadId }, 'ws-other')).status).toBe(404);
+    expect((await replay({ job_id: '0190a0a0-0000-7000-8000-000000000000' }, 'ws-q')).status).toBe(404);
+    const named = await replay({ workspace_id: 'ws-q', job_id: deadId }, 'ws-other');
+    expect(named.status).toBe(403);
+    expect(named.json).toMatchObject({ error: { code: 'FORBIDDEN', details: [{ field: 'body.workspace_id' }] } });
+    expect((await service.store.get('ws-q', deadId))?.status).toBe('dead');
+    expect((await replay({ workspace_id: 'ws-q', job_id: deadId }, 'ws-q')).status).toBe(202);
   });
 
   it.each([
-    [{ workspace_id: 'ws-a' }, ['body.job_id']],
+    [{}, ['body.job_id']],
     [{ workspace_id: 'bad id!', job_id: 'x' }, ['body.workspace_id', 'body.job_id']],
-    [{ workspace_id: 'ws-a', job_id: '0190a0a0-0000-7000-8000-000000000000', force: true }, ['body']],
+    [{ job_id: '0190a0a0-0000-7000-8000-000000000000', force: true }, ['body']],
   ])('answers 400 naming the bad fields of a replay body %j', async (body, fields) => {
     const res = await replay(body);
     expect(res.status).toBe(400);
@@ -143,7 +150,7 @@ describe('operator DLQ', () => {
   });
 
   it('answers 400 for a bad limit or cursor', async () => {
-    expect(details((await caller.call(`${service.url}/ai/queue/dlq?limit=0`)).json)).toEqual(['query.limit']);
-    expect(details((await caller.call(`${service.url}/ai/queue/dlq?cursor=zzz`)).json)).toEqual(['query.cursor']);
+    expect(details((await dlq('?limit=0')).json)).toEqual(['query.limit']);
+    expect(details((await dlq('?cursor=zzz')).json)).toEqual(['query.cursor']);
   });
 });

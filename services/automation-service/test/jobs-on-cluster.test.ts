@@ -12,8 +12,8 @@ import { closedPort, startService } from './helpers';
 import type { ServiceUnderTest } from './helpers';
 
 const STORE = { prefix: 'cl', partitions: 4 };
-const AS = (ws: string) => ({ 'x-workspace-id': ws, 'x-actor-id': 'alice' });
-const JSON_AS = (ws: string) => ({ ...AS(ws), 'content-type': 'application/json' });
+const AS = (ws: string) => service.keyFor(ws, 'alice');
+const JSON_AS = async (ws: string) => ({ ...(await AS(ws)), 'content-type': 'application/json' });
 
 let cluster: RedisClusterHandle;
 let client: Cluster;
@@ -38,23 +38,23 @@ afterAll(async () => {
 it('submits, reads, lists and cancels jobs of workspaces on different nodes', async () => {
   const ids: Record<string, string> = {};
   for (const ws of ['ws-a', 'ws-b', 'ws-c', 'ws-d', 'ws-e']) {
-    const res = await fetch(`${service.url}/ai/jobs`, { method: 'POST', headers: JSON_AS(ws), body: JSON.stringify({ action: 'echo', params: { input: ws } }) });
+    const res = await fetch(`${service.url}/ai/jobs`, { method: 'POST', headers: await JSON_AS(ws), body: JSON.stringify({ action: 'echo', params: { input: ws } }) });
     expect(res.status).toBe(202);
     ids[ws] = ((await res.json()) as { job_id: string }).job_id;
   }
   for (const [ws, id] of Object.entries(ids)) {
-    const list = (await (await fetch(`${service.url}/ai/jobs`, { headers: AS(ws) })).json()) as { jobs: Array<{ job_id: string }> };
+    const list = (await (await fetch(`${service.url}/ai/jobs`, { headers: await AS(ws) })).json()) as { jobs: Array<{ job_id: string }> };
     expect(list.jobs.map((j) => j.job_id)).toEqual([id]);
-    const cancel = await fetch(`${service.url}/ai/jobs/${id}/cancel`, { method: 'POST', headers: AS(ws) });
+    const cancel = await fetch(`${service.url}/ai/jobs/${id}/cancel`, { method: 'POST', headers: await AS(ws) });
     expect(cancel.status).toBe(200);
   }
   expect(new Set(Object.keys(ids).map((ws) => store.partitionOf(ws))).size).toBeGreaterThan(1);
 });
 
 it('streams a job to its end over a blocking read on the cluster', async () => {
-  const res = await fetch(`${service.url}/ai/jobs`, { method: 'POST', headers: JSON_AS('ws-stream'), body: JSON.stringify({ action: 'echo' }) });
+  const res = await fetch(`${service.url}/ai/jobs`, { method: 'POST', headers: await JSON_AS('ws-stream'), body: JSON.stringify({ action: 'echo' }) });
   const { job_id: id } = (await res.json()) as { job_id: string };
-  const sse = await openSse(`${service.url}/ai/jobs/${id}/events`, AS('ws-stream'));
+  const sse = await openSse(`${service.url}/ai/jobs/${id}/events`, await AS('ws-stream'));
   expect(sse.status).toBe(200);
 
   const claimed = await store.claim(store.partitionOf('ws-stream'), { workerId: 'test', leaseMs: 10_000 });

@@ -52,10 +52,10 @@ describe('while Redis is unreachable', () => {
     try {
       const id = '0190a0a0-0000-7000-8000-000000000000';
       const answers = await Promise.all([
-        caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo' }, headers: service.as('ws-down') }),
-        caller.call(`${service.url}/ai/jobs/${id}`, { headers: service.as('ws-down') }),
-        caller.call(`${service.url}/ai/jobs/${id}/events`, { headers: service.as('ws-down') }),
-        caller.call(`${service.url}/ai/queue/dlq`),
+        caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo' }, headers: (await service.as('ws-down')) }),
+        caller.call(`${service.url}/ai/jobs/${id}`, { headers: (await service.as('ws-down')) }),
+        caller.call(`${service.url}/ai/jobs/${id}/events`, { headers: (await service.as('ws-down')) }),
+        caller.call(`${service.url}/ai/queue/dlq`, { headers: (await service.as('ws-down')) }),
       ]);
       for (const res of answers) {
         expect(res.status).toBe(503);
@@ -63,8 +63,8 @@ describe('while Redis is unreachable', () => {
         expect(res.headers['retry-after']).toBe('1');
       }
       // Refusals that need no Redis keep their own answers.
-      expect((await caller.call(`${service.url}/ai/jobs`, { body: {}, headers: service.as('ws-down') })).status).toBe(400);
-      expect((await caller.call(`${service.url}/ai/jobs/nope`, { headers: service.as('ws-down') })).status).toBe(404);
+      expect((await caller.call(`${service.url}/ai/jobs`, { body: {}, headers: (await service.as('ws-down')) })).status).toBe(400);
+      expect((await caller.call(`${service.url}/ai/jobs/nope`, { headers: (await service.as('ws-down')) })).status).toBe(404);
     } finally {
       await caller.close();
       await service.close();
@@ -78,12 +78,12 @@ describe('ai_queue_enqueue_total', () => {
     const caller = createCaller();
     const service = await startJobsService();
     try {
-      const submit = (body: unknown) => caller.call(`${service.url}/ai/jobs`, { body, headers: service.as('ws-m') });
+      const submit = async (body: unknown) => caller.call(`${service.url}/ai/jobs`, { body, headers: (await service.as('ws-m')) });
       const a = (await submit({ action: 'echo', client_request_id: 'k' })).json;
       await submit({ action: 'echo', client_request_id: 'k' });
       await submit({ action: 'echo' });
       await service.store.fail(await service.claim(a as { workspace_id: string; job_id: string }), { code: 'X', message: 'x' }, { retryable: false });
-      await caller.call(`${service.url}/ai/jobs/${a.job_id as string}/retry`, { method: 'POST', headers: service.as('ws-m') });
+      await caller.call(`${service.url}/ai/jobs/${a.job_id as string}/retry`, { method: 'POST', headers: (await service.as('ws-m')) });
 
       const { text } = await caller.call(`${service.metricsUrl}/metrics`);
       expect(sample(text, 'ai_queue_enqueue_total', { source: 'submit' })).toBe(2);

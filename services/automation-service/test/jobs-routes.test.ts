@@ -10,10 +10,10 @@ describe('jobs API', () => {
   const caller = createCaller();
   let n = 0;
   let ws: string;
-  const submit = (body: unknown, headers: Record<string, string> = {}, workspace = ws) =>
-    caller.call(`${service.url}/ai/jobs`, { body, headers: { ...service.as(workspace), ...headers } });
-  const get = (path: string, workspace = ws) => caller.call(`${service.url}${path}`, { headers: service.as(workspace) });
-  const post = (path: string, workspace = ws) => caller.call(`${service.url}${path}`, { method: 'POST', headers: service.as(workspace) });
+  const submit = async (body: unknown, headers: Record<string, string> = {}, workspace = ws) =>
+    caller.call(`${service.url}/ai/jobs`, { body, headers: { ...(await service.as(workspace)), ...headers } });
+  const get = async (path: string, workspace = ws) => caller.call(`${service.url}${path}`, { headers: (await service.as(workspace)) });
+  const post = async (path: string, workspace = ws) => caller.call(`${service.url}${path}`, { method: 'POST', headers: (await service.as(workspace)) });
 
   beforeAll(async () => {
     service = await startJobsService({ store: { maxPendingPerWorkspace: 3 } });

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { createJobStore } from '@opsconductor/jobs';
 import type { Job, JobStore, JobStoreOptions } from '@opsconductor/jobs';
 import { closedPort, startService } from './helpers';
-import type { ServiceUnderTest } from './helpers';
+import type { ServiceOptions, ServiceUnderTest } from './helpers';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -16,8 +16,8 @@ export interface JobsService extends ServiceUnderTest {
   redis: Redis;
   prefix: string;
   store: JobStore;
-  /** Headers naming a workspace and an actor. */
-  as(workspaceId: string, actorId?: string): Record<string, string>;
+  /** Authorization of a key of that workspace and actor with every scope (one key per pair). */
+  as(workspaceId: string, actorId?: string): Promise<Record<string, string>>;
   /** Plays a worker: claims from the job's partition until it holds this job (others go back). */
   claim(job: { workspace_id: string; job_id: string }): Promise<Job & { lease_token: string }>;
   /** How many event-stream connections of this service are open in Redis. */
@@ -31,6 +31,7 @@ export interface JobsServiceOptions {
   store?: Partial<Omit<JobStoreOptions, 'redis' | 'blockingRedis' | 'prefix'>>;
   /** Replaces the Redis client the app gets (e.g. one that cannot connect). */
   appRedis?: Redis;
+  access?: ServiceOptions['access'];
 }
 
 export function randomPrefix(): string {
@@ -45,14 +46,24 @@ export async function startJobsService(opts: JobsServiceOptions = {}): Promise<J
   const service = await startService({
     pipelineUrl: opts.pipelineUrl ?? `http://127.0.0.1:${await closedPort()}`,
     jobs: { redis: opts.appRedis ?? redis, store: storeOptions, sseHeartbeatMs: opts.heartbeatMs ?? 60_000, ssePositionLimit: opts.positionLimit },
+    access: opts.access,
   });
   const store = createJobStore({ ...storeOptions, redis });
+  const keys = new Map<string, Promise<Record<string, string>>>();
   return {
     ...service,
     redis,
     prefix,
     store,
-    as: (workspaceId, actorId = 'actor-1') => ({ 'x-workspace-id': workspaceId, 'x-actor-id': actorId }),
+    as(workspaceId, actorId = 'actor-1') {
+      const pair = `${workspaceId}|${actorId}`;
+      let key = keys.get(pair);
+      if (!key) {
+        key = service.keyFor(workspaceId, actorId);
+        keys.set(pair, key);
+      }
+      return key;
+    },
     async claim(job) {
       const partition = store.partitionOf(job.workspace_id);
       const others: Array<Job & { lease_token: string }> = [];

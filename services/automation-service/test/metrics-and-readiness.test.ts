@@ -20,6 +20,7 @@ describe('metrics of POST /ai/execute', () => {
   beforeAll(async () => {
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url });
+    caller.useHeaders(service.auth);
   });
 
   afterAll(async () => {
@@ -77,6 +78,7 @@ describe('GET /ready', () => {
     const caller = createCaller();
     const upstream = await startFakePipeline();
     const service = await startService({ pipelineUrl: upstream.url });
+    caller.useHeaders(service.auth);
     try {
       const up = await caller.call(`${service.url}/ready`);
       expect(up.status).toBe(200);
@@ -96,6 +98,7 @@ describe('GET /ready', () => {
   it('is 503 when ai-pipeline is not listening at all', async () => {
     const caller = createCaller();
     const service = await startService({ pipelineUrl: `http://127.0.0.1:${await closedPort()}` });
+    caller.useHeaders(service.auth);
     try {
       const down = await caller.call(`${service.url}/ready`);
       expect(down.status).toBe(503);

@@ -30,6 +30,7 @@ describe('graceful drain', () => {
   beforeAll(async () => {
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url, timeoutMs: 10_000 });
+    caller.useHeaders(service.auth);
   });
 
   afterAll(async () => {

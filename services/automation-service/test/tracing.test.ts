@@ -24,6 +24,7 @@ describe('trace context on the call to ai-pipeline, with tracing started', () =>
     tracing = startRecordingTracing('automation-service-test');
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url });
+    caller.useHeaders(service.auth);
   });
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ describe('POST /ai/execute when ai-pipeline fails', () => {
   beforeAll(async () => {
     upstream = await startFakePipeline();
     service = await startService({ pipelineUrl: upstream.url, timeoutMs: TIMEOUT_MS });
+    caller.useHeaders(service.auth);
     execute = `${service.url}/ai/execute`;
   });
 
@@ -152,6 +153,7 @@ describe('POST /ai/execute when ai-pipeline is unreachable', () => {
 
   beforeAll(async () => {
     service = await startService({ pipelineUrl: `http://127.0.0.1:${await closedPort()}` });
+    caller.useHeaders(service.auth);
   });
 
   afterAll(async () => {
@@ -192,6 +194,7 @@ describe('POST /ai/execute on an unexpected error', () => {
         close: async () => undefined,
       },
     });
+    caller.useHeaders(service.auth);
   });
 
   afterAll(async () => {

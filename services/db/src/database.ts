@@ -6,6 +6,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
+import { z } from 'zod';
 
 export interface Queryable {
   query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -70,3 +71,16 @@ async function openPglite(dir: string | undefined): Promise<Database> {
     close: () => db.close(),
   };
 }
+
+/**
+ * The environment of every user of the database (services, the keys CLI): spread into a
+ * service's config schema so all read the same variables the same way.
+ */
+export const databaseEnv = {
+  /** postgres://… ; unset: the embedded PGlite under PGLITE_DIR (one process only). */
+  DATABASE_URL: z
+    .string()
+    .refine((v) => v === '' || /^postgres(ql)?:\/\/\S+$/i.test(v), 'expected a postgres:// URL such as postgres://user@host:5432/db')
+    .optional(),
+  PGLITE_DIR: z.string().min(1).default('.data/pglite'),
+};

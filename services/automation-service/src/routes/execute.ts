@@ -4,10 +4,16 @@ import type { AiMetrics } from '../ai-metrics';
 import { executeBodySchema } from '../execute-schema';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { CallCancelledError, PipelineError } from '@opsconductor/pipeline-client';
+import { callerOf } from '../auth/caller';
+import { auditRow } from '../audit/audit-sink';
+import type { ActionRecord, AuditSink } from '../audit/audit-sink';
+import type { ActionPolicy } from '../guardrails/action-policy';
 
 export interface ExecuteRouteDeps {
   pipeline: AiPipeline;
   aiMetrics: AiMetrics;
+  policy: ActionPolicy;
+  audit: AuditSink;
 }
 
 /** The seed's 200 answer, keys in the seed's order. */
@@ -28,11 +34,20 @@ const CLIENT_CLOSED_REQUEST = 499;
  * counted in the ai_* metrics; bodies refused here show in http_requests_total.
  */
 export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDeps): void {
-  app.post('/ai/execute', async (request, reply) => {
+  app.post('/ai/execute', { config: { scope: 'actions:execute' } }, async (request, reply) => {
+    const caller = callerOf(request);
     const body = parseInput(executeBodySchema, request.body, 'body');
     if (body.trace_id !== undefined) request.adoptTraceId(body.trace_id);
     // The requested tool names the envelope's `tool` until ai-pipeline says which one it ran.
     request.tool = body.tool;
+    const audit = (action: string | undefined, outcome: Partial<ActionRecord>) =>
+      deps.audit.record(auditRow({ caller, event: 'executed', action: action ?? 'unknown', traceId: request.traceId, params: { input: body.input, params: body.params }, ...outcome }));
+    try {
+      await deps.policy.check(caller.workspaceId, body.tool, 'body.tool');
+    } catch (err) {
+      audit(body.tool, { error: err });
+      throw err;
+    }
 
     const callerGone = new AbortController();
     const onClose = () => {
@@ -47,6 +62,7 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       const durationMs = round(reply.elapsedTime);
       request.tool = answer.tool;
       deps.aiMetrics.recordSuccess(answer.tool, durationMs / 1000);
+      audit(answer.tool, { durationMs });
       request.log.debug({ tool: answer.tool, outcome: 'success', duration_ms: durationMs }, 'ai-pipeline call');
       const result: ExecuteAnswer = { success: true, output: answer.output, trace_id: request.traceId, duration_ms: durationMs, tool: answer.tool };
       return result;
@@ -54,12 +70,17 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       const durationMs = round(reply.elapsedTime);
       if (err instanceof CallCancelledError) {
         request.log.info({ tool: body.tool, duration_ms: durationMs }, 'caller closed the connection; ai-pipeline call aborted');
+        audit(body.tool, { durationMs, errorCode: 'CLIENT_CLOSED_REQUEST' });
         return reply.code(CLIENT_CLOSED_REQUEST).send();
       }
-      if (!isAppError(err)) throw err; // the kit answers 500 and logs the stack
+      if (!isAppError(err)) {
+        audit(request.tool, { durationMs, error: err });
+        throw err; // the kit answers 500 and logs the stack
+      }
       const upstreamTool = err instanceof PipelineError ? err.tool : undefined;
       if (upstreamTool !== undefined) request.tool = upstreamTool;
       deps.aiMetrics.recordError(upstreamTool, err.code, durationMs / 1000);
+      audit(request.tool, { durationMs, error: err });
       const fields = {
         tool: request.tool,
         outcome: 'error',

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, parseInput } from '@opsconductor/kit';
-import { callerOf } from '../jobs/caller';
+import { callerOf } from '../auth/caller';
 import { streamEvents } from '../jobs/event-stream';
 import type { EventStreamDeps } from '../jobs/event-stream';
 import type { SseWriter } from '../jobs/sse-writer';
@@ -25,13 +25,13 @@ function resumeAfter(request: FastifyRequest): string | undefined {
 /** Server-Sent Events of one job, and of every job of the caller's workspace. */
 export function registerJobEventRoutes(app: FastifyInstance, options: Omit<EventStreamDeps, 'open'>): void {
   const deps: EventStreamDeps = { ...options, open: new Set<SseWriter>() };
-  app.get('/ai/jobs/:id/events', async (request, reply) => {
+  app.get('/ai/jobs/:id/events', { config: { scope: 'actions:preview' } }, async (request, reply) => {
     const caller = callerOf(request);
     const after = resumeAfter(request);
     await streamEvents(request, reply, deps, { workspaceId: caller.workspaceId, jobId: jobIdOf(request), resumeAfter: after });
   });
 
-  app.get('/ai/events', async (request, reply) => {
+  app.get('/ai/events', { config: { scope: 'actions:preview' } }, async (request, reply) => {
     const caller = callerOf(request);
     const after = resumeAfter(request);
     await streamEvents(request, reply, deps, { workspaceId: caller.workspaceId, resumeAfter: after });

@@ -1,0 +1,185 @@
+/**
+ * The guardrails between a key and an action: the kill switch, the allowlists, the
+ * per-workspace rate limit, and the audit rows of what was run or refused.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { setWorkspaceSettings } from '@opsconductor/db';
+import { WorkspaceRateLimit } from '../src/guardrails/workspace-rate-limit';
+import { startFakePipeline } from './fake-pipeline';
+import type { FakePipeline } from './fake-pipeline';
+import { createCaller } from './helpers';
+import { REDIS_URL, startJobsService, until } from './jobs-service';
+import type { JobsService } from './jobs-service';
+
+type Json = Record<string, unknown>;
+
+async function auditRows(service: JobsService, workspace: string, count: number): Promise<Json[]> {
+  let rows: Json[] = [];
+  await until(async () => {
+    rows = (await service.db.query<Json>('SELECT * FROM action_audit WHERE workspace_id = $1 ORDER BY at, event', [workspace])).rows;
+    return rows.length >= count;
+  }, `${count} audit rows of ${workspace}`);
+  return rows;
+}
+
+describe('the kill switch (ACTIONS_ENABLED=false)', () => {
+  let service: JobsService;
+  let upstream: FakePipeline;
+  const caller = createCaller();
+
+  beforeAll(async () => {
+    upstream = await startFakePipeline();
+    service = await startJobsService({ pipelineUrl: upstream.url, access: { actionsEnabled: false } });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+    await upstream.close();
+  });
+
+  it('refuses sync and async execution with 503, audits the refusals, and keeps reads working', async () => {
+    const headers = await service.as('ws-k', 'alice');
+    const sync = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    const job = await caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo', params: { to: 'jane@example.com' } }, headers });
+    for (const res of [sync, job]) {
+      expect(res.status).toBe(503);
+      expect(res.json).toMatchObject({ success: false, error: { code: 'UNAVAILABLE' } });
+      expect(res.headers['retry-after']).toBe('60');
+    }
+    expect(upstream.received).toHaveLength(0);
+    expect((await caller.call(`${service.url}/ai/jobs`, { headers })).json).toEqual({ jobs: [], next_cursor: null });
+    const rows = await auditRows(service, 'ws-k', 2);
+    expect(rows.map((r) => [r.event, r.action, r.outcome, r.error_code, r.actor_id])).toEqual([
+      ['executed', 'echo', 'error', 'UNAVAILABLE', 'alice'],
+      ['submitted', 'echo', 'error', 'UNAVAILABLE', 'alice'],
+    ]);
+    expect(rows[1]?.params_prefix).toBe('{"to":"[redacted:email]"}');
+  });
+});
+
+describe('allowlists', () => {
+  let service: JobsService;
+  let upstream: FakePipeline;
+  const caller = createCaller();
+
+  beforeAll(async () => {
+    upstream = await startFakePipeline();
+    service = await startJobsService({ pipelineUrl: upstream.url, access: { allowActionsDefault: ['echo', 'llm.complete'] } });
+    await setWorkspaceSettings(service.db, 'ws-own', { allowed_actions: ['task.create'] });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+    await upstream.close();
+  });
+
+  const submit = async (workspace: string, action: string) => caller.call(`${service.url}/ai/jobs`, { body: { action }, headers: await service.as(workspace) });
+
+  it('applies ALLOW_ACTIONS_DEFAULT to a workspace without its own list, naming the refused action', async () => {
+    expect((await submit('ws-default', 'echo')).status).toBe(202);
+    const refused = await submit('ws-default', 'task.create');
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({ error: { code: 'FORBIDDEN', message: 'action "task.create" is not allowed in this workspace', details: [{ field: 'body.action', message: 'allowed: echo, llm.complete' }] } });
+    expect((await service.store.list('ws-default')).jobs.map((j) => j.action)).toEqual(['echo']);
+  });
+
+  it('lets a workspace\'s own list replace the default', async () => {
+    expect((await submit('ws-own', 'task.create')).status).toBe(202);
+    expect((await submit('ws-own', 'echo')).status).toBe(403);
+  });
+
+  it('checks the tool of a sync execution, and asks for one when the list is restricted', async () => {
+    const headers = await service.as('ws-default');
+    expect((await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers })).status).toBe(200);
+    const other = await caller.call(`${service.url}/ai/execute`, { body: { input: 'x', tool: 'gmail.send' }, headers });
+    expect(other.status).toBe(403);
+    expect(other.json).toMatchObject({ error: { message: 'action "gmail.send" is not allowed in this workspace' } });
+    const unnamed = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping' }, headers });
+    expect(unnamed.status).toBe(403);
+    expect(unnamed.json).toMatchObject({ error: { details: [{ field: 'body.tool' }] } });
+    expect(upstream.received).toHaveLength(1);
+  });
+});
+
+describe('the per-workspace rate limit', () => {
+  let service: JobsService;
+  let limiterRedis: Redis;
+  const caller = createCaller();
+
+  beforeAll(async () => {
+    limiterRedis = new Redis(REDIS_URL);
+    const limiter = new WorkspaceRateLimit({ redis: limiterRedis, keyPrefix: `rl-${randomBytes(4).toString('hex')}` });
+    service = await startJobsService({ access: { rateLimit: { limiter, defaultPerMinute: 3 } } });
+    await setWorkspaceSettings(service.db, 'ws-big', { rate_limit_per_minute: 5 });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+    await limiterRedis.quit();
+  });
+
+  const list = async (workspace: string) => caller.call(`${service.url}/ai/jobs`, { headers: await service.as(workspace) });
+
+  it('counts each workspace apart, tells the remainder, and answers 429 with Retry-After past the limit', async () => {
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await list('ws-small'));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    expect(answers.map((a) => a.headers['ratelimit-remaining'])).toEqual(['2', '1', '0', '0']);
+    expect(answers[0]?.headers['ratelimit-limit']).toBe('3');
+    const refused = answers[3];
+    expect(refused?.json).toMatchObject({ success: false, error: { code: 'RATE_LIMITED' } });
+    const retryAfter = Number(refused?.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await list('ws-other')).status).toBe(200);
+  });
+
+  it('uses a workspace\'s own limit', async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await list('ws-big')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('does not count requests without a valid key (they are refused first)', async () => {
+    for (let i = 0; i < 5; i++) expect((await caller.call(`${service.url}/ai/jobs`)).status).toBe(401);
+    expect((await list('ws-fresh')).headers['ratelimit-remaining']).toBe('2');
+  });
+});
+
+describe('audit rows of the API', () => {
+  let service: JobsService;
+  let upstream: FakePipeline;
+  const caller = createCaller();
+
+  beforeAll(async () => {
+    upstream = await startFakePipeline();
+    service = await startJobsService({ pipelineUrl: upstream.url });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+    await upstream.close();
+  });
+
+  it('records executions, submissions and cancellations with hashed, scrubbed params, never the raw params', async () => {
+    const headers = await service.as('ws-audit', 'alice');
+    const params = { note: 'call me at jane@example.com', card: '4111 1111 1111 1111' };
+    const sync = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo', params }, headers: { ...headers, 'x-trace-id': 'trace-audit-1' } });
+    expect(sync.status).toBe(200);
+    const job = (await caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo', params }, headers })).json;
+    expect((await caller.call(`${service.url}/ai/jobs/${job.job_id as string}/cancel`, { method: 'POST', headers })).status).toBe(200);
+    const rows = await auditRows(service, 'ws-audit', 3);
+    expect(rows.map((r) => [r.event, r.action, r.outcome, r.job_id])).toEqual([
+      ['executed', 'echo', 'success', null],
+      ['submitted', 'echo', 'success', job.job_id],
+      ['cancelled', 'echo', 'success', job.job_id],
+    ]);
+    expect(rows[0]).toMatchObject({ trace_id: 'trace-audit-1', actor_id: 'alice' });
+    expect(Number(rows[0]?.duration_ms)).toBeGreaterThan(0);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain('jane@example.com');
+    expect(stored).not.toContain('4111');
+    expect(rows[1]?.params_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
