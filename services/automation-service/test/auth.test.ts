@@ -19,6 +19,7 @@ const SOME_ID = '0190a0a0-0000-7000-8000-000000000000';
 async function statusOf(url: string, method: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; json?: Json }> {
   const res = await request(url, { method: method as 'GET', headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, body: method === 'POST' ? '{}' : undefined });
   if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+    res.body.on('error', () => undefined); // the abort below is ours
     res.body.destroy();
     return { status: res.statusCode, headers: res.headers };
   }
@@ -125,5 +126,77 @@ describe('revocation', () => {
       await caller.close();
       await service.close();
     }
+  });
+});
+
+describe('property: no key ever reads or changes another workspace\'s data', () => {
+  let service: JobsService;
+  const caller = createCaller();
+  const WORKSPACES = ['ws-p1', 'ws-p2', 'ws-p3'];
+  /** Job id → owning workspace. */
+  const owner = new Map<string, string>();
+
+  beforeAll(async () => {
+    service = await startJobsService();
+    for (const ws of WORKSPACES) {
+      for (let i = 0; i < 2; i++) {
+        const res = await caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo', params: { ws, i } }, headers: await service.as(ws) });
+        owner.set(res.json.job_id as string, ws);
+      }
+    }
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+  });
+
+  const OPS = ['get', 'cancel', 'retry', 'replay', 'events', 'list', 'dlq', 'audit'] as const;
+  type Op = (typeof OPS)[number];
+
+  async function run(op: Op, ws: string, jobId: string): Promise<{ status: number; json: Json }> {
+    const headers = await service.as(ws);
+    const base = service.url;
+    switch (op) {
+      case 'get':
+        return caller.call(`${base}/ai/jobs/${jobId}`, { headers });
+      case 'cancel':
+        return caller.call(`${base}/ai/jobs/${jobId}/cancel`, { method: 'POST', headers });
+      case 'retry':
+        return caller.call(`${base}/ai/jobs/${jobId}/retry`, { method: 'POST', headers });
+      case 'replay':
+        return caller.call(`${base}/ai/queue/dlq/replay`, { body: { job_id: jobId }, headers });
+      case 'events':
+        return statusOf(`${base}/ai/jobs/${jobId}/events`, 'GET', headers).then((r) => ({ status: r.status, json: r.json ?? {} }));
+      case 'list':
+        return caller.call(`${base}/ai/jobs`, { headers });
+      case 'dlq':
+        return caller.call(`${base}/ai/queue/dlq`, { headers });
+      case 'audit':
+        return caller.call(`${base}/ai/audit`, { headers });
+    }
+  }
+
+  it('holds for random keys, routes and jobs', async () => {
+    const jobIds = [...owner.keys()];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ op: fc.constantFrom(...OPS), ws: fc.constantFrom(...WORKSPACES), job: fc.constantFrom(...jobIds) }), { minLength: 1, maxLength: 4 }),
+        async (steps) => {
+          for (const { op, ws, job } of steps) {
+            const jobOwner = owner.get(job) as string;
+            const before = await service.store.get(jobOwner, job);
+            const res = await run(op, ws, job);
+            if (['get', 'cancel', 'retry', 'replay', 'events'].includes(op) && jobOwner !== ws) {
+              expect(res.status).toBe(404);
+              expect(await service.store.get(jobOwner, job)).toEqual(before);
+            }
+            const rows = (res.json.jobs ?? res.json.entries ?? []) as Json[];
+            for (const row of rows) expect(row.workspace_id).toBe(ws);
+            if (res.json.job_id !== undefined) expect(res.json.workspace_id).toBe(ws);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
