@@ -7,14 +7,19 @@ import { parseArgs } from 'node:util';
 import { ApiKeyInputError, createApiKey, listApiKeys, revokeApiKey, SCOPES } from './api-keys';
 import type { ApiKey } from './api-keys';
 import { openDatabase } from './database';
+import { getWorkspaceSettings, setWorkspaceSettings } from './workspace-settings';
+import type { WorkspaceSettingsChange } from './workspace-settings';
 import { migrate } from './migrate';
 
 export const USAGE = `usage:
   pnpm keys create --workspace <id> --actor <id> [--scopes ${SCOPES.join(',')}] [--name <text>] [--expires-in-days <n>]
   pnpm keys list [--workspace <id>] [--json]
   pnpm keys revoke <key id>
+  pnpm keys settings <workspace> [--rate-limit <per minute>|default] [--allow-actions <a,b,…>|default] [--json]
 The database is DATABASE_URL, else the PGlite files under PGLITE_DIR (default .data/pglite).
-A new key's secret is printed once; only its hash is stored.`;
+A new key's secret is printed once; only its hash is stored.
+settings without options prints a workspace's settings; "default" resets one to the service's
+default (RATE_LIMIT_PER_MINUTE, ALLOW_ACTIONS_DEFAULT). Services see a change within seconds.`;
 
 export interface CommandIo {
   env: NodeJS.ProcessEnv;
@@ -61,6 +66,17 @@ export async function runKeysCommand(argv: string[], io: CommandIo): Promise<num
         io.out(`revoked ${key.id} (${key.prefix}…) at ${key.revoked_at}`);
         return 0;
       }
+      case 'settings': {
+        const changed = Object.keys(parsed.change).length > 0;
+        const settings = changed ? await setWorkspaceSettings(db, parsed.workspace, parsed.change) : await getWorkspaceSettings(db, parsed.workspace);
+        if (parsed.json) io.out(JSON.stringify(settings, null, 2));
+        else {
+          io.out(`workspace ${settings.workspace_id}`);
+          io.out(`  rate limit:      ${settings.rate_limit_per_minute === null ? 'default' : `${settings.rate_limit_per_minute} requests/minute`}`);
+          io.out(`  allowed actions: ${settings.allowed_actions === null ? 'default' : settings.allowed_actions.join(',') || '(none)'}`);
+        }
+        return 0;
+      }
     }
   } catch (err) {
     if (err instanceof ApiKeyInputError) {
@@ -77,7 +93,8 @@ type Parsed =
   | { command: 'help' }
   | { command: 'create'; input: Parameters<typeof createApiKey>[1] }
   | { command: 'list'; workspace?: string; json: boolean }
-  | { command: 'revoke'; id: string };
+  | { command: 'revoke'; id: string }
+  | { command: 'settings'; workspace: string; change: WorkspaceSettingsChange; json: boolean };
 
 function parse(argv: string[]): Parsed {
   const [command, ...rest] = argv;
@@ -90,6 +107,8 @@ function parse(argv: string[]): Parsed {
       scopes: { type: 'string' },
       name: { type: 'string' },
       'expires-in-days': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'allow-actions': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -114,6 +133,18 @@ function parse(argv: string[]): Parsed {
   if (command === 'revoke') {
     if (positionals.length !== 1) throw new UsageError('revoke needs one key id');
     return { command, id: positionals[0] as string };
+  }
+  if (command === 'settings') {
+    if (positionals.length !== 1) throw new UsageError('settings needs one workspace id');
+    const change: WorkspaceSettingsChange = {};
+    const limit = values['rate-limit'];
+    if (limit !== undefined) {
+      if (limit !== 'default' && !/^[1-9]\d{0,6}$/.test(limit)) throw new UsageError('--rate-limit must be a whole number of requests per minute, or default');
+      change.rate_limit_per_minute = limit === 'default' ? null : Number(limit);
+    }
+    const actions = values['allow-actions'];
+    if (actions !== undefined) change.allowed_actions = actions === 'default' ? null : actions.split(',').map((a) => a.trim()).filter((a) => a !== '');
+    return { command, workspace: positionals[0] as string, change, json: values.json === true };
   }
   throw new UsageError(`unknown command: ${command}`);
 }

@@ -74,3 +74,35 @@ describe('pnpm keys on PostgreSQL (DATABASE_URL)', () => {
     expect(grant).toMatchObject({ workspace_id: 'ws-pg', actor_id: 'ops', scopes: ['actions:preview', 'actions:execute'] });
   });
 });
+
+describe('pnpm keys settings', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await freshPostgres();
+  });
+  afterAll(() => t.drop());
+
+  it('sets, shows and resets a workspace\'s rate limit and allowlist', async () => {
+    const env = { DATABASE_URL: t.url };
+    const set = io(env);
+    expect(await runKeysCommand(['settings', 'ws-set', '--rate-limit', '500', '--allow-actions', 'echo,task.create'], set.io)).toBe(0);
+    expect(set.out).toEqual(['workspace ws-set', '  rate limit:      500 requests/minute', '  allowed actions: echo,task.create']);
+    const reset = io(env);
+    expect(await runKeysCommand(['settings', 'ws-set', '--rate-limit', 'default', '--json'], reset.io)).toBe(0);
+    expect(JSON.parse(reset.out.join('\n'))).toEqual({ workspace_id: 'ws-set', rate_limit_per_minute: null, allowed_actions: ['echo', 'task.create'] });
+    const shown = io(env);
+    expect(await runKeysCommand(['settings', 'ws-set'], shown.io)).toBe(0);
+    expect(shown.out[1]).toBe('  rate limit:      default');
+  });
+
+  it.each([
+    [['settings'], 'one workspace id'],
+    [['settings', 'ws', '--rate-limit', '0'], '--rate-limit'],
+    [['settings', 'ws', '--rate-limit', 'lots'], '--rate-limit'],
+    [['settings', 'ws', '--allow-actions', 'Not An Action'], 'allowed_actions'],
+  ])('refuses %j with exit code 2', async (argv, message) => {
+    const run = io({ DATABASE_URL: t.url });
+    expect(await runKeysCommand(argv, run.io)).toBe(2);
+    expect(run.err.join('\n')).toContain(message);
+  });
+});
