@@ -190,6 +190,14 @@ describe('docker-compose.yml', () => {
       }
     });
 
+    it('gives the automation-service and the queue-worker one database, and the guardrails their defaults', () => {
+      const url = 'postgres://opsconductor:opsconductor-local@postgres:5432/opsconductor';
+      for (const name of ['automation-service', 'automation-service-canary']) {
+        expect(env(resolved.services[name])).toMatchObject({ DATABASE_URL: url, ACTIONS_ENABLED: 'true', ALLOW_ACTIONS_DEFAULT: '*', RATE_LIMIT_PER_MINUTE: '100' });
+      }
+      expect(env(resolved.services['queue-worker'])).toMatchObject({ DATABASE_URL: url });
+    });
+
     it('configures ai-pipeline with the LLM bypass off by default', () => {
       expect(env(resolved.services['ai-pipeline'])).toMatchObject({
         PORT: '8001',
