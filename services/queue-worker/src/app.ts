@@ -7,6 +7,8 @@ import { createMetricsApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger, ReadinessCheck } from '@opsconductor/kit';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { pipelineReadiness } from '@opsconductor/pipeline-client';
+import { createJobAudit } from './job-audit';
+import type { AuditSink } from './job-audit';
 import { workerStoreFor } from './job-store-adapter';
 import { createWorkerMetrics } from './metrics';
 import { startWorker } from './worker';
@@ -29,10 +31,12 @@ export interface WorkerAppDeps {
   concurrency: number;
   leaseMs: number;
   maintenanceMs: number;
+  /** Where the audit rows of the job transitions go (an AuditWriter); none written when absent. */
+  auditWriter?: AuditSink;
 }
 
 export interface WorkerApp {
-  /** /metrics, /health and /ready (Redis and ai-pipeline reachable). */
+  /** /metrics, /health and /ready (Redis and ai-pipeline reachable; not the audit database). */
   http: FastifyInstance;
   worker: Worker;
 }
@@ -56,6 +60,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
     pipeline: deps.pipeline,
     logger: deps.logger,
     metrics: workerMetrics,
+    audit: deps.auditWriter ? createJobAudit(deps.auditWriter) : undefined,
     workerId: `${hostname()}:${process.pid}`,
     concurrency: deps.concurrency,
     leaseMs: deps.leaseMs,
@@ -64,6 +69,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
   deps.subscriber.on('message', (channel: string, message: string) => handleStoreMessage(worker, deps.channels, channel, message));
   await deps.subscriber.subscribe(deps.channels.wake, deps.channels.cancel);
 
+  // The audit database is left out on purpose: its outage must not stop jobs (the writer keeps rows).
   const readiness: ReadinessCheck[] = [redisReadiness(deps.redis), pipelineReadiness(deps.pipeline)];
   const http = createMetricsApp({ registry: deps.metrics.registry, logger: deps.logger, service: SERVICE_NAME, readiness });
   return { http, worker };

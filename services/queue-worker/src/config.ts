@@ -22,6 +22,25 @@ export const configSchema = z.object({
   RETRY_CAP_MS: env.positiveInt(125_000),
   AI_PIPELINE_URL: env.url().default('http://localhost:8001'),
   AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
+  /** PostgreSQL of the audit trail (postgres://…); unset or empty: no audit rows are written. */
+  DATABASE_URL: databaseUrl(),
 });
+
+/**
+ * An optional postgres:// URL. A bad one is reported without its value: the kit's config
+ * errors quote the value of the variable they name, and this one holds a password, so the
+ * problem is named `DATABASE_URL.value` instead.
+ */
+function databaseUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .superRefine((value, ctx) => {
+      if (value !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected postgres://user:password@host:5432/database (the value is not shown)' });
+      }
+    });
+}
 
 export type Config = z.infer<typeof configSchema>;

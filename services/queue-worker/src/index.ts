@@ -5,3 +5,4 @@ export * from './worker';
 export * from './worker-store';
 export * from './job-store-adapter';
 export * from './store-messages';
+export * from './job-audit';

@@ -65,8 +65,10 @@ function toWorkerJob(job: ClaimedJob): WorkerJob {
   return {
     job_id: job.job_id,
     workspace_id: job.workspace_id,
+    actor_id: job.actor_id,
     action: job.action,
     params,
+    submitted_params: job.params,
     attempts: job.attempts,
     max_attempts: job.max_attempts,
     trace: job.trace,

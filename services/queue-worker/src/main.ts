@@ -2,6 +2,7 @@ import { connectRedis, createJobStore, createKeySpace, duplicateConnection } fro
 import { createLogger, createMetrics, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import { SERVICE_NAME, createWorkerApp } from './app';
+import { openAuditTrail } from './audit-trail';
 import { configSchema } from './config';
 
 /** Kept from the grace period for giving unfinished jobs back and closing connections. */
@@ -22,6 +23,10 @@ runMain(SERVICE_NAME, async () => {
     retentionDays: config.JOB_RETENTION_DAYS,
     backoff: { baseMs: config.RETRY_BASE_MS, factor: config.RETRY_FACTOR, capMs: config.RETRY_CAP_MS },
   });
+  // No PGlite fallback: its files open in one process only (the local launcher serves PGlite
+  // over the PostgreSQL protocol and sets DATABASE_URL).
+  const auditTrail = config.DATABASE_URL ? await openAuditTrail({ url: config.DATABASE_URL, registry: metrics.registry, logger }) : undefined;
+  if (!auditTrail) logger.warn('DATABASE_URL is not set: no audit rows are written for the jobs this worker runs');
   const pipeline = createAiPipelineClient({ baseUrl: config.AI_PIPELINE_URL, timeoutMs: config.AI_PIPELINE_TIMEOUT_MS });
   const { http, worker } = await createWorkerApp({
     logger,
@@ -35,6 +40,7 @@ runMain(SERVICE_NAME, async () => {
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
     maintenanceMs: config.QUEUE_MAINTENANCE_MS,
+    auditWriter: auditTrail?.writer,
   });
 
   await serve({
@@ -47,7 +53,9 @@ runMain(SERVICE_NAME, async () => {
       { name: 'subscriber', run: () => subscriber.quit() },
       { name: 'redis', run: () => redis.quit() },
       { name: 'ai-pipeline pool', run: () => pipeline.close() },
+      // After the worker's drain, so the rows of the last runs are in the buffer.
+      ...(auditTrail ? [{ name: 'audit trail', run: () => auditTrail.close() }] : []),
     ],
-    details: { concurrency: config.WORKER_CONCURRENCY, partitions: config.JOB_PARTITIONS, ai_pipeline: new URL(config.AI_PIPELINE_URL).origin },
+    details: { concurrency: config.WORKER_CONCURRENCY, partitions: config.JOB_PARTITIONS, ai_pipeline: new URL(config.AI_PIPELINE_URL).origin, audit: auditTrail !== undefined },
   });
 });

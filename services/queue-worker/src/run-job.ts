@@ -2,7 +2,10 @@ import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
 import type { Logger } from '@opsconductor/kit';
 import { PipelineError } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
+import { NO_JOB_AUDIT } from './job-audit';
+import type { JobAudit } from './job-audit';
 import type { RunOutcome, WorkerMetrics } from './metrics';
+import { jobTraceId } from './worker-store';
 import type { Claimed, WorkerStore } from './worker-store';
 
 export interface RunDeps<C extends Claimed> {
@@ -15,6 +18,8 @@ export interface RunDeps<C extends Claimed> {
   heartbeatMs: number;
   /** When set, a completed job's store call also leases the next job of its partition (`next`). */
   claimNext?: { workerId: string; leaseMs: number };
+  /** Records the attempt's audit rows (none when absent). */
+  audit?: JobAudit;
 }
 
 /** A running job's handle: lets the worker cancel it (cancel message) or hand it back (shutdown). */
@@ -30,7 +35,8 @@ export interface Running<C extends Claimed = Claimed> {
 /**
  * Runs one claimed job through ai-pipeline's POST /execute, in the trace the job was
  * submitted with, keeping its lease alive, and records how it ended:
- * completed, failed (retry or dead, by the pipeline's `retryable`), cancelled, or given back.
+ * completed, failed (retry or dead, by the pipeline's `retryable`), cancelled, or given back,
+ * in the metrics, the log and the audit trail.
  * A job's `params.input` is the pipeline's input (default: the action name); the rest are the
  * tool's params.
  */
@@ -59,6 +65,9 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
   const started = performance.now();
   deps.metrics.dequeued.inc();
   deps.metrics.workers.inc();
+  const audit = (deps.audit ?? NO_JOB_AUDIT).started(job);
+  // The code a failed attempt ends with, for its audit row.
+  let errorCode: string | undefined;
 
   const done = (async (): Promise<RunOutcome> => {
     try {
@@ -66,8 +75,7 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
       const request = { input: typeof input === 'string' && input !== '' ? input : job.action, tool: job.action, params };
       // The job's W3C context: ai-pipeline's spans join the trace of the request that submitted it.
       const parent = job.trace?.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: job.trace.traceparent }) : ROOT_CONTEXT;
-      const traceId = job.trace?.trace_id ?? job.job_id;
-      const answer = await context.with(parent, () => deps.pipeline.execute(request, { traceId, signal: controller.signal }));
+      const answer = await context.with(parent, () => deps.pipeline.execute(request, { traceId: jobTraceId(job), signal: controller.signal }));
       if (!deps.claimNext) return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
       const completed = await deps.store.completeAndClaim(claim, answer.output, deps.claimNext);
       next = completed.next;
@@ -75,14 +83,22 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
     } catch (err) {
       return await settleFailure(err);
     }
-  })().then((outcome) => {
-    clearInterval(heartbeat);
-    deps.metrics.workers.dec();
-    deps.metrics.jobs.inc({ status: outcome });
-    deps.metrics.duration.observe({ status: outcome }, (performance.now() - started) / 1000);
-    log.info({ outcome, duration_ms: Math.round(performance.now() - started) }, 'job run ended');
-    return outcome;
-  });
+  })()
+    // Also when a store call threw (Redis gone): a heartbeat left beating would keep the lease
+    // of a job nobody runs any more, so it would never be reaped and run again.
+    .finally(() => {
+      clearInterval(heartbeat);
+      deps.metrics.workers.dec();
+    })
+    .then((outcome) => {
+      const seconds = (performance.now() - started) / 1000;
+      const durationMs = Math.round(seconds * 1000);
+      deps.metrics.jobs.inc({ status: outcome });
+      deps.metrics.duration.observe({ status: outcome }, seconds);
+      audit.ended(outcome, { durationMs, errorCode });
+      log.info({ outcome, duration_ms: durationMs }, 'job run ended');
+      return outcome;
+    });
 
   async function settleFailure(err: unknown): Promise<RunOutcome> {
     if (stop === 'cancelled') return (await deps.store.finishCancelled(claim)) ? 'cancelled' : 'lease_lost';
@@ -96,6 +112,7 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
         ? { code: err.code, message: err.message, retryable: err.retryable }
         : { code: 'INTERNAL_ERROR', message: 'the worker could not run the job', retryable: true };
     if (!(err instanceof PipelineError)) log.error({ err }, 'unexpected error running a job');
+    errorCode = failure.code;
     const outcome = await deps.store.fail(claim, { code: failure.code, message: failure.message }, { retryable: failure.retryable });
     log.warn({ code: failure.code, retryable: failure.retryable, outcome }, 'job run failed');
     return outcome;

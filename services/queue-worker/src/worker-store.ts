@@ -5,11 +5,23 @@
 export interface WorkerJob {
   job_id: string;
   workspace_id: string;
+  actor_id: string;
   action: string;
+  /** The params as the pipeline gets them: an object (a job's params may be any JSON value). */
   params: Record<string, unknown>;
+  /** The params as submitted, whatever their JSON type: what the audit rows hash. */
+  submitted_params: unknown;
   attempts: number;
   max_attempts: number;
   trace?: { trace_id: string; traceparent?: string } | null;
+}
+
+/**
+ * The trace id a job runs under: the one of the request that submitted it, else its job id
+ * (what ai-pipeline then logs it under).
+ */
+export function jobTraceId(job: WorkerJob): string {
+  return job.trace?.trace_id ?? job.job_id;
 }
 
 /** A job this worker holds a lease on; the store's own claim handle (with its fencing token). */

@@ -1,5 +1,6 @@
 import type { Logger } from '@opsconductor/kit';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { JobAudit } from './job-audit';
 import type { WorkerMetrics } from './metrics';
 import { runJob } from './run-job';
 import type { Running } from './run-job';
@@ -11,6 +12,8 @@ export interface WorkerOptions<C extends Claimed> {
   pipeline: AiPipeline;
   logger: Logger;
   metrics: WorkerMetrics;
+  /** The audit trail of the job transitions this worker makes (none when absent). */
+  audit?: JobAudit;
   workerId: string;
   /** Jobs run at once by this process (default 4). */
   concurrency?: number;
@@ -100,7 +103,7 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
         hint = undefined;
       }
       const handOn = streak < MAX_STREAK ? { workerId: opts.workerId, leaseMs } : undefined;
-      const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, leaseMs, heartbeatMs, claimNext: handOn });
+      const run = runJob(claim, { store: opts.store, pipeline: opts.pipeline, logger: opts.logger, metrics: opts.metrics, audit: opts.audit, leaseMs, heartbeatMs, claimNext: handOn });
       running.set(run.jobId, run);
       await run.done.catch((err: unknown) => opts.logger.error({ err, job_id: run.jobId }, 'job run crashed'));
       running.delete(run.jobId);

@@ -10,6 +10,7 @@ import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { createWorkerApp } from '../src/app';
 import type { WorkerApp } from '../src/app';
+import type { AuditSink } from '../src/job-audit';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PARTITIONS = 4;
@@ -32,7 +33,7 @@ export async function createWorld(opts: { pipelineUrl?: string; redis?: RedisCli
   return {
     store,
     redis,
-    async startWorker(o: { concurrency?: number; leaseMs?: number; maintenanceMs?: number } = {}): Promise<WorkerApp> {
+    async startWorker(o: { concurrency?: number; leaseMs?: number; maintenanceMs?: number; auditWriter?: AuditSink } = {}): Promise<WorkerApp> {
       const subscriber = duplicateConnection(redis, 'queue-worker-test:subscriber');
       const pipeline = createAiPipelineClient({ baseUrl: pipelineUrl, timeoutMs: 10_000 });
       const app = await createWorkerApp({
@@ -47,6 +48,7 @@ export async function createWorld(opts: { pipelineUrl?: string; redis?: RedisCli
         concurrency: o.concurrency ?? 2,
         leaseMs: o.leaseMs ?? 3000,
         maintenanceMs: o.maintenanceMs ?? 100,
+        auditWriter: o.auditWriter,
       });
       workers.push({ app, subscriber, pipeline });
       return app;

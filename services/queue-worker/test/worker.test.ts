@@ -1,3 +1,4 @@
+import { waitFor } from '@opsconductor/mesh';
 import { createWorld, waitForStatus } from './harness';
 
 describe('queue-worker', () => {
@@ -69,6 +70,24 @@ describe('queue-worker', () => {
     await app.worker.stop(5000);
     expect((await world.store.get('ws-a', first.job_id))?.status).toBe('completed');
     expect(await world.store.get('ws-a', second.job_id)).toMatchObject({ status: 'pending', lease_token: null });
+  });
+
+  it('stops the heartbeat of a run whose store call failed, so the lease expires and the job runs again', async () => {
+    const app = await world.startWorker({ concurrency: 1, leaseMs: 6000 });
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-broken', actor_id: 'u1', action: 'echo', params: { input: 'again', delay_ms: 200 } });
+    await waitForStatus(world.store, job, 'running');
+    // An unreadable record makes every script on the job fail before it writes anything, as a
+    // store gone away would: complete and fail throw, and the run ends without an outcome.
+    const recordKey = world.store.keys.job('ws-broken', job.job_id);
+    const record = (await world.redis.get(recordKey)) as string;
+    await world.redis.set(recordKey, 'unreadable');
+    await waitFor('the run to crash', async () => app.worker.running === 0, { timeoutMs: 5000 });
+    await world.redis.set(recordKey, record);
+    // Nothing extends its lease any more: the reaper takes the job back and it runs again.
+    const done = await waitForStatus(world.store, job, 'completed', 15_000);
+    expect(done).toMatchObject({ result: 'again', attempts: 2 });
+    const metrics = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('ai_queue_workers{service="queue-worker"} 0');
   });
 
   it('shares work between workers without running a job twice', async () => {
