@@ -77,10 +77,24 @@ async function openPglite(dir: string | undefined): Promise<Database> {
  * service's config schema so all read the same variables the same way.
  */
 export const databaseEnv = {
-  /** postgres://… ; unset: the embedded PGlite under PGLITE_DIR (one process only). */
-  DATABASE_URL: z
-    .string()
-    .refine((v) => v === '' || /^postgres(ql)?:\/\/\S+$/i.test(v), 'expected a postgres:// URL such as postgres://user@host:5432/db')
-    .optional(),
+  /** postgres://… ; unset or empty: the embedded PGlite under PGLITE_DIR (one process only). */
+  DATABASE_URL: databaseUrl(),
   PGLITE_DIR: z.string().min(1).default('.data/pglite'),
 };
+
+/**
+ * An optional postgres:// URL. A bad one is reported without its value: the kit's config
+ * errors quote the value of the variable they name, and this one holds a password, so the
+ * problem is named `DATABASE_URL.value` instead.
+ */
+function databaseUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => value?.trim() || undefined)
+    .superRefine((value, ctx) => {
+      if (value !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected postgres://user:password@host:5432/database (the value is not shown)' });
+      }
+    });
+}

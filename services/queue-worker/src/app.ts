@@ -29,6 +29,8 @@ export interface WorkerAppDeps {
   pipeline: AiPipeline;
   partitions: number;
   concurrency: number;
+  /** The kill switch: false claims no job (they wait in the queue); maintenance goes on. */
+  actionsEnabled?: boolean;
   leaseMs: number;
   maintenanceMs: number;
   /** Where the audit rows of the job transitions go (an AuditWriter); none written when absent. */
@@ -62,7 +64,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
     metrics: workerMetrics,
     audit: deps.auditWriter ? createJobAudit(deps.auditWriter) : undefined,
     workerId: `${hostname()}:${process.pid}`,
-    concurrency: deps.concurrency,
+    concurrency: deps.actionsEnabled === false ? 0 : deps.concurrency,
     leaseMs: deps.leaseMs,
     maintenanceMs: deps.maintenanceMs,
   });

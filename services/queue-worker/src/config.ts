@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@opsconductor/kit';
+import { databaseEnv } from '@opsconductor/db';
 import { jobStoreEnv } from '@opsconductor/jobs';
 
 /** The queue-worker's environment. It has no API port: /metrics, /health and /ready share METRICS_PORT. */
@@ -23,24 +24,9 @@ export const configSchema = z.object({
   AI_PIPELINE_URL: env.url().default('http://localhost:8001'),
   AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
   /** PostgreSQL of the audit trail (postgres://…); unset or empty: no audit rows are written. */
-  DATABASE_URL: databaseUrl(),
+  DATABASE_URL: databaseEnv.DATABASE_URL,
+  /** The kill switch, as the automation-service's: false claims no job (queued jobs wait). */
+  ACTIONS_ENABLED: env.flag(true),
 });
-
-/**
- * An optional postgres:// URL. A bad one is reported without its value: the kit's config
- * errors quote the value of the variable they name, and this one holds a password, so the
- * problem is named `DATABASE_URL.value` instead.
- */
-function databaseUrl() {
-  return z
-    .string()
-    .optional()
-    .transform((value) => value?.trim() || undefined)
-    .superRefine((value, ctx) => {
-      if (value !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(value)) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'expected postgres://user:password@host:5432/database (the value is not shown)' });
-      }
-    });
-}
 
 export type Config = z.infer<typeof configSchema>;

@@ -26,6 +26,7 @@ runMain(SERVICE_NAME, async () => {
   // No PGlite fallback: its files open in one process only (the local launcher serves PGlite
   // over the PostgreSQL protocol and sets DATABASE_URL).
   const auditTrail = config.DATABASE_URL ? await openAuditTrail({ url: config.DATABASE_URL, registry: metrics.registry, logger }) : undefined;
+  if (!config.ACTIONS_ENABLED) logger.warn('ACTIONS_ENABLED=false: this worker claims no job until it is restarted with actions enabled');
   if (!auditTrail) logger.warn('DATABASE_URL is not set: no audit rows are written for the jobs this worker runs');
   const pipeline = createAiPipelineClient({ baseUrl: config.AI_PIPELINE_URL, timeoutMs: config.AI_PIPELINE_TIMEOUT_MS });
   const { http, worker } = await createWorkerApp({
@@ -38,6 +39,7 @@ runMain(SERVICE_NAME, async () => {
     pipeline,
     partitions: config.JOB_PARTITIONS,
     concurrency: config.WORKER_CONCURRENCY,
+    actionsEnabled: config.ACTIONS_ENABLED,
     leaseMs: config.JOB_LEASE_MS,
     maintenanceMs: config.QUEUE_MAINTENANCE_MS,
     auditWriter: auditTrail?.writer,
@@ -56,6 +58,6 @@ runMain(SERVICE_NAME, async () => {
       // After the worker's drain, so the rows of the last runs are in the buffer.
       ...(auditTrail ? [{ name: 'audit trail', run: () => auditTrail.close() }] : []),
     ],
-    details: { concurrency: config.WORKER_CONCURRENCY, partitions: config.JOB_PARTITIONS, ai_pipeline: new URL(config.AI_PIPELINE_URL).origin, audit: auditTrail !== undefined },
+    details: { concurrency: config.WORKER_CONCURRENCY, actions_enabled: config.ACTIONS_ENABLED, partitions: config.JOB_PARTITIONS, ai_pipeline: new URL(config.AI_PIPELINE_URL).origin, audit: auditTrail !== undefined },
   });
 });

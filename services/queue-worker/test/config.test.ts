@@ -24,3 +24,10 @@ describe('DATABASE_URL', () => {
     expect((problem as ConfigError).message).not.toContain('s3cret');
   });
 });
+
+describe('ACTIONS_ENABLED', () => {
+  it('defaults to true and takes false', () => {
+    expect(loadConfig(configSchema, {}).ACTIONS_ENABLED).toBe(true);
+    expect(loadConfig(configSchema, { ACTIONS_ENABLED: 'false' }).ACTIONS_ENABLED).toBe(false);
+  });
+});

@@ -33,7 +33,7 @@ export async function createWorld(opts: { pipelineUrl?: string; redis?: RedisCli
   return {
     store,
     redis,
-    async startWorker(o: { concurrency?: number; leaseMs?: number; maintenanceMs?: number; auditWriter?: AuditSink } = {}): Promise<WorkerApp> {
+    async startWorker(o: { concurrency?: number; leaseMs?: number; maintenanceMs?: number; auditWriter?: AuditSink; actionsEnabled?: boolean } = {}): Promise<WorkerApp> {
       const subscriber = duplicateConnection(redis, 'queue-worker-test:subscriber');
       const pipeline = createAiPipelineClient({ baseUrl: pipelineUrl, timeoutMs: 10_000 });
       const app = await createWorkerApp({
@@ -46,6 +46,7 @@ export async function createWorld(opts: { pipelineUrl?: string; redis?: RedisCli
         pipeline,
         partitions: PARTITIONS,
         concurrency: o.concurrency ?? 2,
+        actionsEnabled: o.actionsEnabled,
         leaseMs: o.leaseMs ?? 3000,
         maintenanceMs: o.maintenanceMs ?? 100,
         auditWriter: o.auditWriter,

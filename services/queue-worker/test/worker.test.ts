@@ -16,6 +16,20 @@ describe('queue-worker', () => {
     expect(done.finished_at).not.toBeNull();
   });
 
+  it('claims nothing while actions are disabled (the kill switch), yet keeps maintaining the queue', async () => {
+    await world.startWorker({ actionsEnabled: false, maintenanceMs: 50 });
+    const { job } = await world.store.enqueue({ workspace_id: 'ws-k', actor_id: 'u1', action: 'echo', params: { input: 'ping' } });
+    // A lease that expires at once: only the worker's maintenance can put the job back, and
+    // that wakes every slot; with actions disabled none claims it.
+    const lease = await world.store.claim(world.store.partitionOf('ws-k'), { workerId: 'other', leaseMs: 1 });
+    expect(lease?.job_id).toBe(job.job_id);
+    await waitForStatus(world.store, job, 'pending', 3000);
+    const second = await world.store.enqueue({ workspace_id: 'ws-k', actor_id: 'u1', action: 'echo', params: { input: 'ping' } });
+    await world.startWorker();
+    await waitForStatus(world.store, second.job, 'completed');
+    await waitForStatus(world.store, job, 'completed');
+  });
+
   it('picks up a job enqueued while idle without waiting for a poll', async () => {
     await world.startWorker();
     // The safety-net wait of an idle slot is 5 s; only the wake-up message can make this fast.
