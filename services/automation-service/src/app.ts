@@ -14,6 +14,7 @@ import { registerAuth } from './auth/authenticate';
 import type { KeySource } from './auth/authenticate';
 import { ActionPolicy } from './guardrails/action-policy';
 import type { Allowlist } from './guardrails/action-policy';
+import { registerIdempotency } from './guardrails/idempotency';
 import { registerRateLimit } from './guardrails/rate-limit-hook';
 import type { SettingsSource } from './guardrails/settings';
 import type { WorkspaceRateLimit } from './guardrails/workspace-rate-limit';
@@ -95,6 +96,12 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const audit = access.audit ?? NO_AUDIT;
   registerAuth(app, { keys: access.keys });
   if (access.rateLimit) registerRateLimit(app, { limiter: access.rateLimit.limiter, settings: access.settings, defaultPerMinute: access.rateLimit.defaultPerMinute });
+  // Before any route: it attaches its hooks to each opted-in route as the route is declared.
+  // The answers it keeps live beside the job store's keys; without Redis there is nothing to keep them in.
+  if (deps.jobs) {
+    const prefix = `${deps.jobs.store?.prefix ?? 'oc'}:idem`;
+    registerIdempotency(app, { redis: deps.jobs.redis, prefix, scopeOf: (request) => request.caller?.workspaceId });
+  }
   const policy = new ActionPolicy({ actionsEnabled: access.actionsEnabled ?? true, defaultAllowlist: access.allowActionsDefault ?? '*', settings: access.settings });
 
   registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry), policy, audit });

@@ -183,3 +183,50 @@ describe('audit rows of the API', () => {
     expect(rows[1]?.params_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('Idempotency-Key on every mutating route', () => {
+  let service: JobsService;
+  let upstream: FakePipeline;
+  const caller = createCaller();
+
+  beforeAll(async () => {
+    upstream = await startFakePipeline();
+    service = await startJobsService({ pipelineUrl: upstream.url });
+  });
+  afterAll(async () => {
+    await caller.close();
+    await service.close();
+    await upstream.close();
+  });
+
+  it('is honoured by every POST route (POST /ai/jobs through the job store itself)', () => {
+    const posts = service.app.scopedRoutes.filter((r) => r.method === 'POST');
+    expect(posts.filter((r) => !r.idempotent).map((r) => r.url)).toEqual(['/ai/jobs']);
+  });
+
+  it('runs a sync execution once and replays its answer', async () => {
+    const headers = { ...(await service.as('ws-idem')), 'idempotency-key': 'exec-1' };
+    const first = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    const again = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(upstream.received).toHaveLength(1);
+    const other = await caller.call(`${service.url}/ai/execute`, { body: { input: 'other', tool: 'echo' }, headers });
+    expect(other.status).toBe(409);
+  });
+
+  it('creates one API key for a retried admin request, and keeps workspaces apart', async () => {
+    const body = { actor_id: 'carol', scopes: ['actions:preview'] };
+    const headers = { ...(await service.as('ws-idem', 'root')), 'idempotency-key': 'key-1' };
+    const first = await caller.call(`${service.url}/ai/admin/keys`, { body, headers });
+    const again = await caller.call(`${service.url}/ai/admin/keys`, { body, headers });
+    expect(again.json).toEqual(first.json);
+    const elsewhere = await caller.call(`${service.url}/ai/admin/keys`, { body, headers: { ...(await service.as('ws-idem-2', 'root')), 'idempotency-key': 'key-1' } });
+    expect(elsewhere.status).toBe(201);
+    expect(elsewhere.json.secret).not.toBe(first.json.secret);
+    const carols = await service.db.query('SELECT 1 FROM api_keys WHERE actor_id = $1', ['carol']);
+    expect(carols.rows).toHaveLength(2);
+  });
+});

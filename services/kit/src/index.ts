@@ -11,3 +11,4 @@ export * from './shutdown';
 export * from './trace-id';
 export * from './validation';
 export * from './pii';
+export * from './log-scrub';

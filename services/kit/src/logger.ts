@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { Logger, DestinationStream, Level } from 'pino';
 import { trace } from '@opentelemetry/api';
+import { scrubLogLine } from './log-scrub';
 
 export type { Logger };
 
@@ -29,23 +30,27 @@ export interface LoggerOptions {
 
 /**
  * JSON logs, one line per event. Each line carries the OpenTelemetry trace and span of the
- * active span (if any) next to our own `trace_id`, so logs and traces join up.
+ * active span (if any) next to our own `trace_id`, so logs and traces join up, and every line
+ * passes through the PII scrubber (log-scrub.ts) on its way out.
  */
 export function createLogger(opts: LoggerOptions): Logger {
-  return pino(
-    {
-      level: opts.level ?? 'info',
-      base: { service: opts.service },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      mixin() {
-        const span = trace.getActiveSpan();
-        if (!span) return {};
-        const ctx = span.spanContext();
-        return { otel_trace_id: ctx.traceId, span_id: ctx.spanId };
-      },
+  return pino(pinoOptions(opts), opts.destination);
+}
+
+/** The options createLogger gives pino (exported for the log-scrubbing benchmark). */
+export function pinoOptions(opts: Pick<LoggerOptions, 'service' | 'level'>): pino.LoggerOptions {
+  return {
+    level: opts.level ?? 'info',
+    base: { service: opts.service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    mixin() {
+      const span = trace.getActiveSpan();
+      if (!span) return {};
+      const ctx = span.spanContext();
+      return { otel_trace_id: ctx.traceId, span_id: ctx.spanId };
     },
-    opts.destination,
-  );
+    hooks: { streamWrite: scrubLogLine },
+  };
 }

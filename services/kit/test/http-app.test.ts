@@ -78,13 +78,14 @@ describe('createHttpApp', () => {
       expect(typeof res.json().duration_ms).toBe('number');
     });
 
-    it('hides unexpected errors behind INTERNAL_ERROR and logs the stack', async () => {
+    it('hides unexpected errors behind INTERNAL_ERROR and logs the stack, scrubbed', async () => {
       const res = await app.inject({ method: 'GET', url: '/fail/crash' });
       expect(res.statusCode).toBe(500);
       expect(res.json().error).toEqual({ code: 'INTERNAL_ERROR', message: 'internal error' });
       expect(res.body).not.toMatch(/hunter2|stack|at /);
       const logged = ctx.logs.lines().find((l) => l.msg === 'unexpected error') as { err: { stack: string } } | undefined;
-      expect(logged?.err.stack).toMatch(/hunter2/);
+      expect(logged?.err.stack).toMatch(/^Error: database password=\[redacted:secret\] leaked\n\s+at /);
+      expect(ctx.logs.text()).not.toMatch(/hunter2/);
     });
 
     it('answers unknown routes with 404 NOT_FOUND', async () => {

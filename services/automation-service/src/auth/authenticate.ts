@@ -21,6 +21,8 @@ export interface ScopedRoute {
   method: string;
   url: string;
   scope: Scope;
+  /** Honours Idempotency-Key (route config `idempotent`). */
+  idempotent: boolean;
 }
 
 declare module 'fastify' {
@@ -45,7 +47,7 @@ export function registerAuth(app: FastifyInstance, opts: { keys: KeySource }): v
     if (!route.url.startsWith('/ai/')) return;
     const scope = route.config?.scope;
     if (scope === undefined) throw new Error(`route ${String(route.method)} ${route.url} names no scope; every /ai/ route must`);
-    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, scope });
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, scope, idempotent: route.config?.idempotent === true });
   });
 
   app.addHook('onRequest', async (request, reply) => {

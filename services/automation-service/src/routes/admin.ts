@@ -25,13 +25,15 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): void {
   const admin = { config: { scope: 'admin' as const } };
+  // Mutations: a retried request with the same Idempotency-Key gets the first answer.
+  const adminChange = { config: { scope: 'admin' as const, idempotent: true } };
 
   app.get('/ai/admin/keys', admin, async (request) => {
     const caller = callerOf(request);
     return { keys: await listApiKeys(deps.db, { workspace_id: caller.workspaceId }) };
   });
 
-  app.post('/ai/admin/keys', admin, async (request, reply) => {
+  app.post('/ai/admin/keys', adminChange, async (request, reply) => {
     const caller = callerOf(request);
     const body = parseInput(createKeyBodySchema, request.body, 'body');
     const { key, secret } = await createApiKey(deps.db, {
@@ -46,7 +48,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     return reply.code(201).header('cache-control', 'no-store').send({ key, secret });
   });
 
-  app.post('/ai/admin/keys/:id/revoke', admin, async (request) => {
+  app.post('/ai/admin/keys/:id/revoke', adminChange, async (request) => {
     const caller = callerOf(request);
     const { id } = request.params as { id: string };
     const key = KEY_ID.test(id) ? await revokeApiKey(deps.db, id, { workspace_id: caller.workspaceId }) : null;
@@ -67,7 +69,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     }
   });
 
-  app.post('/ai/admin/erase', admin, async (request) => {
+  app.post('/ai/admin/erase', adminChange, async (request) => {
     const caller = callerOf(request);
     const body = parseInput(eraseBodySchema, request.body, 'body');
     if (body.actor_id === undefined && body.confirm_workspace_id !== caller.workspaceId) {

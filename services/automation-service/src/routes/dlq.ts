@@ -28,7 +28,7 @@ export function registerDlqRoutes(app: FastifyInstance, deps: DlqRoutesDeps): vo
     return { jobs: page.jobs.map(jobView), next_cursor: page.next_cursor };
   });
 
-  app.post('/ai/queue/dlq/replay', { config: { scope: 'admin' } }, async (request, reply) => {
+  app.post('/ai/queue/dlq/replay', { config: { scope: 'admin', idempotent: true } }, async (request, reply) => {
     const caller = callerOf(request);
     const body = parseInput(replayBodySchema, request.body, 'body');
     refuseOtherWorkspace(caller, body.workspace_id, 'body.workspace_id');

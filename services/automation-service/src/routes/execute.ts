@@ -34,7 +34,7 @@ const CLIENT_CLOSED_REQUEST = 499;
  * counted in the ai_* metrics; bodies refused here show in http_requests_total.
  */
 export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDeps): void {
-  app.post('/ai/execute', { config: { scope: 'actions:execute' } }, async (request, reply) => {
+  app.post('/ai/execute', { config: { scope: 'actions:execute', idempotent: true } }, async (request, reply) => {
     const caller = callerOf(request);
     const body = parseInput(executeBodySchema, request.body, 'body');
     if (body.trace_id !== undefined) request.adoptTraceId(body.trace_id);

@@ -100,7 +100,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
   });
 
   // Pending: cancelled at once (200). Running: the worker is told and stops it (202, still running).
-  app.post('/ai/jobs/:id/cancel', { config: { scope: 'actions:execute' } }, async (request, reply) => {
+  app.post('/ai/jobs/:id/cancel', { config: { scope: 'actions:execute', idempotent: true } }, async (request, reply) => {
     const caller = callerOf(request);
     const { job, outcome } = await storeCall(() => store.cancel(caller.workspaceId, jobIdOf(request)));
     request.log.info({ job_id: job.job_id, outcome }, 'job cancel');
@@ -110,7 +110,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
   });
 
   // Failed (waiting for its retry) or dead: back to pending at once, attempts reset.
-  app.post('/ai/jobs/:id/retry', { config: { scope: 'actions:execute' } }, async (request, reply) => {
+  app.post('/ai/jobs/:id/retry', { config: { scope: 'actions:execute', idempotent: true } }, async (request, reply) => {
     const caller = callerOf(request);
     const job = await storeCall(() => store.retry(caller.workspaceId, jobIdOf(request)));
     deps.queueMetrics.recordEnqueue('retry');
