@@ -17,6 +17,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationS: number;
+  /** Sent with every request besides the content type (an API key for the automation-service). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadRun {
@@ -27,6 +29,8 @@ export interface LoadRun {
   p95: number;
   p99: number;
   non2xx: number;
+  /** Of the non-2xx answers, those refused by a rate limit (429). */
+  throttled: number;
   timeouts: number;
   /** Socket errors other than timeouts (resets, refused). */
   socketErrors: number;
@@ -36,6 +40,7 @@ export interface LoadRun {
 /** Closed-loop load: `connections` keep-alive connections, each sending as soon as it is answered. */
 export function runLoad(opts: LoadOptions): Promise<LoadRun> {
   const samples: number[] = [];
+  let throttled = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -44,7 +49,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadRun> {
         connections: opts.connections,
         duration: opts.durationS,
         body: PING_BODY,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...opts.headers },
         timeout: 10,
       },
       (err, result) => {
@@ -57,6 +62,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadRun> {
           p95: s.p95,
           p99: s.p99,
           non2xx: result.non2xx,
+          throttled,
           timeouts: result.timeouts,
           socketErrors: result.errors - result.timeouts,
           durationS: result.duration,
@@ -65,6 +71,7 @@ export function runLoad(opts: LoadOptions): Promise<LoadRun> {
     );
     instance.on('response', (_client, status, _bytes, ms) => {
       if (status >= 200 && status < 300) samples.push(ms);
+      else if (status === 429) throttled++;
     });
   });
 }

@@ -1,7 +1,9 @@
 /**
  * The four targets of the `echo` bench, each a separate process as in production: a bare Node
  * `http` server (the limit of one hop), and the mesh started once by the launcher, whose
- * gateway stand-in reads a copy of kong.yml with the rate limits raised out of reach.
+ * gateway stand-in reads a copy of kong.yml with the rate limits raised out of reach. The
+ * automation-service needs an API key: each of its two targets gets one of its own workspace
+ * (its per-workspace limit raised to the maximum, counted apart).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -10,11 +12,14 @@ import path from 'node:path';
 import { freePort, freePorts, startMesh } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
 import { parseDocument } from 'yaml';
+import { createBenchKeys } from './bench-keys';
 import { BENCH_DIR } from './results';
 
 export interface Target {
   name: string;
   url: string;
+  /** Sent with every request (the API key, for the targets behind the automation-service). */
+  headers: Record<string, string>;
   /** The processes that serve this target, by the name the CPU notes use. */
   pids: Record<string, number | undefined>;
 }
@@ -83,6 +88,8 @@ export async function startTargets(dataDir: string): Promise<Targets> {
       dataDir,
       // A private Redis in the temp dir (the launcher starts it and stops it with the mesh).
       redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      // The bench makes its own keys; no development key is kept in the temp dir.
+      devKey: false,
       env: { LOG_LEVEL: 'warn' },
       serviceEnv: {
         'ai-pipeline': { FEATURE_BYPASS_LLM: 'false' },
@@ -93,14 +100,27 @@ export async function startTargets(dataDir: string): Promise<Targets> {
     await stopChild(bare.child);
     throw err;
   }
+  let keys: string[];
+  try {
+    keys = await createBenchKeys(mesh.databaseUrl, ['bench-echo-automation', 'bench-echo-gateway']);
+  } catch (err) {
+    await mesh.stop();
+    await stopChild(bare.child);
+    throw err;
+  }
   const pid = (name: 'ai-pipeline' | 'automation-service' | 'gateway') => mesh.services[name].pid;
   const pipeline = { 'ai-pipeline': pid('ai-pipeline') };
   const automation = { ...pipeline, 'automation-service': pid('automation-service') };
   const list: Target[] = [
-    { name: 'bare Node http (the limit)', url: `http://127.0.0.1:${bare.port}/`, pids: { 'bare server': bare.child.pid } },
-    { name: 'ai-pipeline direct', url: `${mesh.urls.pipeline}/execute`, pids: pipeline },
-    { name: 'automation-service → ai-pipeline', url: `${mesh.urls.automation}/ai/execute`, pids: automation },
-    { name: 'gateway → automation → ai-pipeline', url: `${mesh.urls.gateway}/ai/execute`, pids: { ...automation, gateway: pid('gateway') } },
+    { name: 'bare Node http (the limit)', url: `http://127.0.0.1:${bare.port}/`, headers: {}, pids: { 'bare server': bare.child.pid } },
+    { name: 'ai-pipeline direct', url: `${mesh.urls.pipeline}/execute`, headers: {}, pids: pipeline },
+    { name: 'automation-service → ai-pipeline', url: `${mesh.urls.automation}/ai/execute`, headers: { authorization: keys[0] as string }, pids: automation },
+    {
+      name: 'gateway → automation → ai-pipeline',
+      url: `${mesh.urls.gateway}/ai/execute`,
+      headers: { authorization: keys[1] as string },
+      pids: { ...automation, gateway: pid('gateway') },
+    },
   ];
   return {
     list,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { cpuMeter, runLoad } from './echo-load';
 import type { LoadRun } from './echo-load';
 import { startTargets } from './echo-targets';
+import { BENCH_RATE_LIMIT_PER_MINUTE, databaseNote, refusedByLimit } from './bench-keys';
 import type { Target } from './echo-targets';
 import type { BenchResult } from './results';
 import { table } from './stats';
@@ -51,12 +52,16 @@ export async function echo(opts: { quick: boolean }): Promise<BenchResult> {
   const targets = await startTargets(dataDir);
   try {
     list = targets.list;
-    for (const target of list) await runLoad({ url: target.url, connections: CONNECTIONS, durationS: plan.warmupS });
+    for (const target of list) {
+      const warmup = await runLoad({ url: target.url, headers: target.headers, connections: CONNECTIONS, durationS: plan.warmupS });
+      refusedByLimit(`echo warm-up (${target.name})`, warmup.throttled);
+    }
     for (let round = 0; round < plan.rounds; round++) {
       const order = list.map((_, i) => list[(i + round) % list.length] as Target);
       for (const target of order) {
         const meter = cpuMeter(targets.pids);
-        const run = await runLoad({ url: target.url, connections: CONNECTIONS, durationS: plan.measureS });
+        const run = await runLoad({ url: target.url, headers: target.headers, connections: CONNECTIONS, durationS: plan.measureS });
+        refusedByLimit(`echo (${target.name})`, run.throttled);
         (cpu.get(target.name) ?? cpu.set(target.name, []).get(target.name)!).push(meter.stop());
         (runs.get(target.name) ?? runs.set(target.name, []).get(target.name)!).push(run);
       }
@@ -94,6 +99,7 @@ export async function echo(opts: { quick: boolean }): Promise<BenchResult> {
     `${CONNECTIONS} connections, body ${JSON.stringify({ input: 'ping', tool: 'echo' })}; ${plan.warmupS} s warm-up per target (not counted), then ${plan.rounds} round(s) of ${plan.measureS} s per target, targets alternating (order rotated each round). req/s = 2xx answers / measured window; the median round's p50/p95/p99 are shown; errors = non-2xx + timeouts + socket errors over all rounds.`,
     'Latency percentiles are computed (nearest rank) from every 2xx response time autocannon reports on its `response` event (hrtime, sub-ms): autocannon\'s result has no p95 and rounds to whole ms.',
     'The gateway stand-in reads a copy of gateway/kong.yml whose rate-limiting windows are raised to 1e9 per second of window (kong.yml allows 100/s per IP, which the bench exceeds at once); every plugin stays on. Services run from dist/ with LOG_LEVEL=warn, FEATURE_BYPASS_LLM=false, a private Redis.',
+    `API keys on (every /ai/ request resolves its key, cached, and counts against its workspace's limit in Redis; /ai/execute writes an audit row): the two automation-service targets send a key each, of workspaces whose own limit is the maximum (${BENCH_RATE_LIMIT_PER_MINUTE.toLocaleString('en')} a minute); a run with any 429 fails. Database: ${databaseNote()}.`,
     `Seed anchor (echo path): ~${SEED.rps} req/s, p95 ~${SEED.p95} ms, p99 ~${SEED.p99} ms. Full gateway path here: ${Math.round(fullRps)} req/s (${fmt(fullRps / SEED.rps, 1)}× the seed), p99 ${fmt(fullP99)} ms.`,
     `Goal: full gateway path ≥ ${GOAL.ratio * 100} % of the bare server's req/s: ${fmt(ratio * 100, 1)} % → ${met(ratio >= GOAL.ratio)}; p99 < ${GOAL.p99} ms at ${CONNECTIONS} connections: ${fmt(fullP99)} ms → ${met(fullP99 < GOAL.p99)}.`,
     ...list.map((target) => `CPU while measuring ${target.name} (median, % of one core): ${cpuLine(cpu.get(target.name) ?? [], Object.keys({ 'load generator': 0, ...target.pids }))}`),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, freePorts, startMesh } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
+import { createBenchKeys, databaseNote, refusedByLimit } from './bench-keys';
 import { submitClosedLoop, submitOpenLoop } from './jobs-load';
 import { watchCompletions } from './jobs-watch';
 import type { CompletionWatcher } from './jobs-watch';
@@ -40,8 +41,9 @@ const windowsOf = (startedAt: number, plan: Plan): Array<[number, number]> =>
     return [from, from + plan.windowS * 1000];
   });
 
-async function maxThroughput(mesh: Mesh, watcher: CompletionWatcher, plan: Plan) {
-  const run = await submitClosedLoop(mesh.urls.automation, WORKSPACES, SUBMITTERS, plan.warmS + plan.windows * plan.windowS);
+async function maxThroughput(mesh: Mesh, keys: string[], watcher: CompletionWatcher, plan: Plan) {
+  const run = await submitClosedLoop(mesh.urls.automation, keys, SUBMITTERS, plan.warmS + plan.windows * plan.windowS);
+  refusedByLimit('jobs (max throughput)', run.throttled);
   const windows = windowsOf(run.startedAt, plan);
   const completed = windows.map(([from, to]) => countIn(watcher.times, from, to) / plan.windowS);
   const submitted = windows.map(([from, to]) => countIn(run.accepted, from, to) / plan.windowS);
@@ -53,8 +55,9 @@ async function maxThroughput(mesh: Mesh, watcher: CompletionWatcher, plan: Plan)
   return { completed, submitted, backlog, errors: run.errors };
 }
 
-async function latencyAtRate(mesh: Mesh, watcher: CompletionWatcher, plan: Plan, rate: number) {
-  const run = await submitOpenLoop(mesh.urls.automation, WORKSPACES, rate, plan.warmS + plan.windows * plan.windowS);
+async function latencyAtRate(mesh: Mesh, keys: string[], watcher: CompletionWatcher, plan: Plan, rate: number) {
+  const run = await submitOpenLoop(mesh.urls.automation, keys, rate, plan.warmS + plan.windows * plan.windowS);
+  refusedByLimit('jobs (latency)', run.throttled);
   const ids = [...run.scheduledAt.keys()];
   const done = await watcher.waitFor(() => ids.every((id) => watcher.completedAt.has(id)), 60_000);
   if (!done) throw new Error('bench: jobs of the latency run did not all complete within 60 s');
@@ -79,12 +82,15 @@ export async function jobs(opts: { quick: boolean }): Promise<BenchResult> {
       ports: await freePorts(),
       dataDir,
       redisUrl: `redis://127.0.0.1:${await freePort()}`,
+      devKey: false,
       env: { LOG_LEVEL: 'warn', JOB_KEY_PREFIX: prefix, JOB_PARTITIONS: String(PARTITIONS), WORKER_CONCURRENCY: String(WORKER_CONCURRENCY) },
     });
+    // A key per workspace, each workspace's rate limit raised to the maximum.
+    const keys = await createBenchKeys(mesh.databaseUrl, WORKSPACES);
     watcher = watchCompletions(mesh.urls.redis, prefix, PARTITIONS, WORKSPACES);
-    const a = await maxThroughput(mesh, watcher, plan);
+    const a = await maxThroughput(mesh, keys, watcher, plan);
     const rate = Math.max(1, Math.round(median(a.completed) / 2));
-    const b = await latencyAtRate(mesh, watcher, plan, rate);
+    const b = await latencyAtRate(mesh, keys, watcher, plan, rate);
     return report(plan, rate, a, b, opts.quick);
   } finally {
     await watcher?.stop();
@@ -133,6 +139,7 @@ function report(plan: Plan, rate: number, a: Throughput, b: Latency, quick: bool
   const jobsMeasured = b.perWindow.reduce((n, s) => n + s.n, 0);
   const notes = [
     `Real mesh (separate processes), worker concurrency ${WORKER_CONCURRENCY}, ${WORKSPACES.length} workspaces round-robin, ${PARTITIONS} partitions, private redis-server (AOF everysec). ${plan.warmS} s warm-up, then ${plan.windows} windows of ${plan.windowS} s; medians over windows, min–max their spread.`,
+    `API keys on: one per workspace (each workspace's own rate limit raised to the maximum; a run with any 429 fails); every submission resolves its key (cached), is counted in Redis and writes an audit row. Database: ${databaseNote()}.`,
     'Completion is seen by the bench reading the workspaces\' event streams in Redis (blocking XREAD): no extra HTTP load on the services; the time is when the bench receives the event.',
     `Latency: from the scheduled send time of each job (open loop, so a slow answer cannot delay the next submission) to its completed event; ${jobsMeasured} jobs measured. Throughput counts completions inside the windows only; "accepted" counts 202 answers, and the backlog is accepted minus completed at the end.`,
   ];

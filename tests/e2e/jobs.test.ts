@@ -1,20 +1,16 @@
 /**
- * Durable jobs through the gateway, with the real mesh: submit, watch the job's Server-Sent
- * Events until it completes, list, idempotent replay, cancel a slow job, and a job that fails
- * until it is dead, then is replayed from the dead-letter queue by an operator.
+ * Durable jobs through the gateway, with the real mesh and real API keys: submit, watch the
+ * job's Server-Sent Events until it completes, list, idempotent replay, cancel a slow job, and
+ * a job that fails until it is dead, then is replayed from the dead-letter queue by the
+ * workspace's admin, through the gateway.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Redis } from 'ioredis';
 import { openSse } from '@opsconductor/kit/testing';
-import { freePorts, startMesh, waitFor } from '@opsconductor/mesh';
+import { waitFor } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
+import { ALL_SCOPES, startTestMesh } from './test-mesh';
+import type { TestMesh } from './test-mesh';
 
-const PREFIX = `e2e-jobs-${randomBytes(4).toString('hex')}`;
-const WS = { 'x-workspace-id': 'ws-e2e', 'x-actor-id': 'alice' };
-const OTHER_WS = { 'x-workspace-id': 'ws-other', 'x-actor-id': 'bob' };
+type AuthHeaders = Record<string, string>;
 
 interface JobView {
   job_id: string;
@@ -25,29 +21,30 @@ interface JobView {
   trace_id?: string;
 }
 
+let testMesh: TestMesh;
 let mesh: Mesh;
-let dataDir: string;
+/** Alice of ws-e2e (preview and execute), Bob of ws-other, and ws-e2e's admin. */
+let WS: AuthHeaders;
+let OTHER_WS: AuthHeaders;
+let ADMIN: AuthHeaders;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'opsconductor-jobs-'));
-  mesh = await startMesh({
-    ports: await freePorts(),
-    dataDir,
+  testMesh = await startTestMesh({
+    name: 'jobs',
     // Retries shortened so a failing job is dead in well under a second.
-    env: { JOB_KEY_PREFIX: PREFIX, RETRY_BASE_MS: '50', RETRY_FACTOR: '2', RETRY_CAP_MS: '200', QUEUE_MAINTENANCE_MS: '100' },
+    env: { RETRY_BASE_MS: '50', RETRY_FACTOR: '2', RETRY_CAP_MS: '200', QUEUE_MAINTENANCE_MS: '100' },
   });
+  mesh = testMesh.mesh;
+  WS = await testMesh.keyFor('ws-e2e', 'alice');
+  OTHER_WS = await testMesh.keyFor('ws-other', 'bob');
+  ADMIN = await testMesh.keyFor('ws-e2e', 'ops', ALL_SCOPES);
 }, 90_000);
 
 afterAll(async () => {
-  await mesh?.stop();
-  const redis = new Redis(mesh.urls.redis);
-  const keys = await redis.keys(`{${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-  rmSync(dataDir, { recursive: true, force: true });
+  await testMesh?.stop();
 }, 60_000);
 
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = WS) {
+async function call(method: string, url: string, body?: unknown, headers: AuthHeaders = WS) {
   const res = await fetch(url, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -121,11 +118,13 @@ it('dead-letters a job after its retries, and an operator replays it from the DL
   } finally {
     await mesh.startService('ai-pipeline');
   }
-  // The operator routes are internal (not routed by the gateway until admin auth exists).
-  expect((await call('GET', gw('/ai/queue/dlq'))).status).toBe(404);
-  const dlq = await call('GET', `${mesh.urls.automation}/ai/queue/dlq`);
+  // The DLQ is the workspace admin's, through the gateway; a key without the admin scope is refused.
+  expect((await call('GET', gw('/ai/queue/dlq'))).status).toBe(403);
+  const dlq = await call('GET', gw('/ai/queue/dlq'), undefined, ADMIN);
+  expect(dlq.status).toBe(200);
   expect((dlq.json.jobs as JobView[]).map((j) => j.job_id)).toContain(id);
-  const replay = await call('POST', `${mesh.urls.automation}/ai/queue/dlq/replay`, { workspace_id: 'ws-e2e', job_id: id });
+  expect((await call('POST', gw('/ai/queue/dlq/replay'), { job_id: id })).status).toBe(403);
+  const replay = await call('POST', gw('/ai/queue/dlq/replay'), { workspace_id: 'ws-e2e', job_id: id }, ADMIN);
   expect(replay.status).toBe(202);
   expect(await jobReaches(id, 'completed')).toMatchObject({ result: 'later' });
 }, 60_000);

@@ -1,44 +1,42 @@
 /**
  * The whole mesh, started exactly as `scripts/start` does (built services, real processes,
- * real Redis), exercised through the gateway stand-in.
+ * real Redis, a real PostgreSQL database of its own), exercised through the gateway stand-in
+ * with a real API key.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { freePorts, startMesh, waitFor } from '@opsconductor/mesh';
+import { readFileSync } from 'node:fs';
+import { waitFor } from '@opsconductor/mesh';
 import type { Mesh, ServiceName } from '@opsconductor/mesh';
 import { startOtlpCollector } from './otlp-collector';
+import { startTestMesh } from './test-mesh';
+import type { TestMesh } from './test-mesh';
 
 const PIPELINE_TIMEOUT_MS = 1500;
 
+let testMesh: TestMesh;
 let mesh: Mesh;
-let dataDir: string;
+let key: { authorization: string };
 let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'opsconductor-e2e-'));
   collector = await startOtlpCollector();
-  mesh = await startMesh({
-    ports: await freePorts(),
-    dataDir,
+  testMesh = await startTestMesh({
+    name: 'mesh',
     // Spans are exported to the test's collector, in batches every 100 ms.
     env: {
       LOG_LEVEL: 'info',
       FEATURE_BYPASS_LLM: 'false',
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_BSP_SCHEDULE_DELAY: '100',
-      // Jobs of this mesh stay apart from any other user of the same Redis.
-      JOB_KEY_PREFIX: `e2e-${randomBytes(4).toString('hex')}`,
     },
     serviceEnv: { 'automation-service': { AI_PIPELINE_TIMEOUT_MS: String(PIPELINE_TIMEOUT_MS) } },
   });
+  mesh = testMesh.mesh;
+  key = await testMesh.keyFor('ws-mesh', 'alice');
 }, 90_000);
 
 afterAll(async () => {
-  await mesh?.stop();
+  await testMesh?.stop();
   await collector?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
 /** What /ai/execute answers: the seed's success shape or the error envelope. */
@@ -54,7 +52,7 @@ interface Answer {
 async function execute(body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: Answer }> {
   const res = await fetch(`${mesh.urls.gateway}/ai/execute`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...key, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Answer };
@@ -147,7 +145,7 @@ describe('the mesh through the gateway', () => {
   });
 
   it('answers 415 for a body that is not JSON', async () => {
-    const res = await fetch(`${mesh.urls.gateway}/ai/execute`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'ping' });
+    const res = await fetch(`${mesh.urls.gateway}/ai/execute`, { method: 'POST', headers: { 'content-type': 'text/plain', ...key }, body: 'ping' });
     expect(res.status).toBe(415);
     expect(((await res.json()) as Answer).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });

@@ -29,6 +29,9 @@ describe('start-up configuration', () => {
   it.each([
     ['services/automation-service', { PORT: 'abc' }, /PORT: expected a port.*"abc"/],
     ['services/automation-service', { AI_PIPELINE_URL: 'ai-pipeline:8001' }, /AI_PIPELINE_URL/],
+    ['services/automation-service', { DATABASE_URL: 'mysql://db:3306/keys' }, /DATABASE_URL/],
+    ['services/automation-service', { RATE_LIMIT_PER_MINUTE: '0' }, /RATE_LIMIT_PER_MINUTE/],
+    ['services/automation-service', { KEY_CACHE_MS: 'soon' }, /KEY_CACHE_MS/],
     ['services/ai-pipeline', { FEATURE_BYPASS_LLM: 'maybe' }, /FEATURE_BYPASS_LLM: expected true or false/],
     ['services/ai-pipeline', { AI_MAX_OUTPUT_TOKENS: '-5' }, /AI_MAX_OUTPUT_TOKENS/],
     ['gateway/local', { STATUS_PORT: '99999' }, /STATUS_PORT: expected a port/],
@@ -36,5 +39,12 @@ describe('start-up configuration', () => {
     const { code, stderr } = await start(service, env);
     expect(code).toBe(1);
     expect(stderr).toMatch(message);
+  });
+
+  it('names a bad DATABASE_URL without printing it: it may hold a password', async () => {
+    const { code, stderr } = await start('services/automation-service', { DATABASE_URL: 'mysql://keys:hunter2@db:3306/keys' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/DATABASE_URL/);
+    expect(stderr).not.toContain('hunter2');
   });
 });

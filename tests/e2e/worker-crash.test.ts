@@ -3,38 +3,32 @@
  * the middle of a job; after its lease expires another worker process runs the job, and the
  * job completes exactly once. Nothing is lost.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { createJobStore } from '@opsconductor/jobs';
 import type { Job, JobStatus } from '@opsconductor/jobs';
-import { ServiceProcess, freePort, freePorts, httpOk, startMesh, waitFor } from '@opsconductor/mesh';
+import { ServiceProcess, freePort, httpOk, waitFor } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
+import { startTestMesh } from './test-mesh';
+import type { TestMesh } from './test-mesh';
 
-const PREFIX = `e2e-crash-${randomBytes(4).toString('hex')}`;
 const LEASE_MS = 1500;
-const workerEnv = { JOB_KEY_PREFIX: PREFIX, JOB_LEASE_MS: String(LEASE_MS), QUEUE_MAINTENANCE_MS: '100' };
 
+let testMesh: TestMesh;
 let mesh: Mesh;
-let dataDir: string;
 let redis: Redis;
 let second: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'opsconductor-crash-'));
-  mesh = await startMesh({ ports: await freePorts(), dataDir, env: workerEnv });
+  testMesh = await startTestMesh({ name: 'crash', env: { JOB_LEASE_MS: String(LEASE_MS), QUEUE_MAINTENANCE_MS: '100' } });
+  mesh = testMesh.mesh;
   redis = new Redis(mesh.urls.redis);
 }, 90_000);
 
 afterAll(async () => {
   await second?.stop();
-  await mesh?.stop();
-  const keys = await redis.keys(`{${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
-  rmSync(dataDir, { recursive: true, force: true });
+  await redis?.quit();
+  await testMesh?.stop();
 }, 60_000);
 
 async function statusOf(store: ReturnType<typeof createJobStore>, job: Job, status: JobStatus, timeoutMs: number): Promise<Job> {
@@ -44,7 +38,7 @@ async function statusOf(store: ReturnType<typeof createJobStore>, job: Job, stat
 }
 
 it('completes a job exactly once after the worker running it is killed', async () => {
-  const store = createJobStore({ redis, prefix: PREFIX });
+  const store = createJobStore({ redis, prefix: testMesh.prefix });
   const { job } = await store.enqueue({ workspace_id: 'ws-crash', actor_id: 'u1', action: 'echo', params: { input: 'survive', delay_ms: 1500 } });
   const running = await statusOf(store, job, 'running', 10_000);
   const first = mesh.services['queue-worker'];

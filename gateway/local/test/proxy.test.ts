@@ -42,6 +42,51 @@ describe('proxying with the real kong.yml', () => {
     expect(res.status).toBe(404);
     expect(upstream.seen.length).toBe(before);
   });
+
+  // Every route of the automation-service (its route table: services/automation-service/test/auth.test.ts),
+  // and the kong.yml route that should carry it.
+  const JOB = '0190a0a0-0000-7000-8000-000000000000';
+  it.each([
+    ['POST', '/ai/execute', 'automation-ai'],
+    ['POST', '/ai/jobs', 'automation-ai'],
+    ['GET', '/ai/jobs?status=pending&limit=5', 'automation-ai'],
+    ['GET', `/ai/jobs/${JOB}`, 'automation-ai'],
+    ['POST', `/ai/jobs/${JOB}/cancel`, 'automation-ai'],
+    ['POST', `/ai/jobs/${JOB}/retry`, 'automation-ai'],
+    ['GET', `/ai/jobs/${JOB}/events`, 'automation-ai'],
+    ['GET', '/ai/events', 'automation-ai'],
+    ['GET', '/ai/queue/dlq?limit=5', 'automation-admin'],
+    ['POST', '/ai/queue/dlq/replay', 'automation-admin'],
+    ['GET', '/ai/admin/keys', 'automation-admin'],
+    ['POST', '/ai/admin/keys', 'automation-admin'],
+    ['POST', `/ai/admin/keys/${JOB}/revoke`, 'automation-admin'],
+    ['POST', '/ai/admin/erase', 'automation-admin'],
+    ['GET', '/ai/audit?limit=5', 'automation-admin'],
+  ])('routes %s %s to the automation-service unchanged, with its Authorization header (route %s)', async (method, url, route) => {
+    const authorization = `Bearer oc_live_${'A'.repeat(43)}`;
+    const before = await client.call(`${gw.statusUrl}/metrics`);
+    const counted = (text: string) => Number(new RegExp(`^kong_http_requests_total\\{service="automation-service",route="${route}",code="200"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const res = await client.call(`${gw.proxyUrl}${url}`, {
+      method,
+      headers: { authorization, 'x-workspace-id': 'ws-a', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
+    expect(res.status).toBe(200);
+    const seen = upstream.seen.at(-1);
+    expect({ method: seen?.method, url: seen?.url }).toEqual({ method, url });
+    // Kong has no auth plugin here: the key goes through byte for byte, and so does the workspace header.
+    expect(seen?.headers.authorization).toBe(authorization);
+    expect(seen?.headers['x-workspace-id']).toBe('ws-a');
+    expect(counted((await client.call(`${gw.statusUrl}/metrics`)).text)).toBe(counted(before.text) + 1);
+  });
+
+  it.each(['/ai', '/ai/', '/ai/metrics', '/ai/keys', '/admin/keys'])('does not route %s, which the automation-service does not serve', async (url) => {
+    const before = upstream.seen.length;
+    const res = await client.call(`${gw.proxyUrl}${url}`);
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
+    expect(upstream.seen.length).toBe(before);
+  });
 });
 
 describe('strip_path and the service path', () => {
