@@ -228,6 +228,9 @@ describe("a workspace's own rate limit, through the gateway", () => {
     });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+    // The workspace's own limit reaches the client: the gateway hides its per-IP headers.
+    expect(res.headers.get('ratelimit-limit')).toBe('2');
+    expect(res.headers.get('ratelimit-remaining')).toBe('0');
     expect((await gw('GET', '/ai/jobs', other)).status).toBe(200);
   });
 });

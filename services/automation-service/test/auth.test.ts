@@ -115,12 +115,12 @@ describe('revocation', () => {
     // A short cache, so the test need not wait 2 s; the production default is KEY_CACHE_MS.
     const service = await startJobsService({ access: (db) => ({ keys: new KeyResolver({ db, ttlMs: 200 }) }) });
     try {
-      const { authorization } = await service.keyFor('ws-r', 'al');
-      expect((await caller.call(`${service.url}/ai/jobs`, { headers: { authorization } })).status).toBe(200);
+      const auth = await service.keyFor('ws-r', 'al');
+      expect((await caller.call(`${service.url}/ai/jobs`, { headers: auth })).status).toBe(200);
       const id = (await service.db.query<{ id: string }>('SELECT id FROM api_keys WHERE workspace_id = $1', ['ws-r'])).rows[0]?.id as string;
       await revokeApiKey(service.db, id);
       const revokedAt = Date.now();
-      await until(async () => (await caller.call(`${service.url}/ai/jobs`, { headers: { authorization } })).status === 401, 'the revoked key to be refused', 2000);
+      await until(async () => (await caller.call(`${service.url}/ai/jobs`, { headers: auth })).status === 401, 'the revoked key to be refused', 2000);
       expect(Date.now() - revokedAt).toBeLessThan(1000);
     } finally {
       await caller.close();

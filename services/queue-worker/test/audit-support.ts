@@ -2,9 +2,10 @@ import { Registry } from 'prom-client';
 import { AuditWriter, createAuditMetrics } from '@opsconductor/db';
 import type { Database } from '@opsconductor/db';
 import { createLogger } from '@opsconductor/kit';
+import type { Logger } from '@opsconductor/kit';
 import { waitFor } from '@opsconductor/mesh';
 
-export const silent = createLogger({ service: 'test', level: 'silent' });
+export const silent: Logger = createLogger({ service: 'test', level: 'silent' });
 
 /** A row of action_audit as the tests read it back. */
 export interface StoredRow {
