@@ -31,6 +31,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import stringify from 'safe-stable-stringify';
 import { AppError } from '@opsconductor/kit';
 import type { RedisClient } from '@opsconductor/jobs';
 import { IDEMPOTENCY_RULE, idempotencyKey } from '../jobs/schemas';
@@ -190,17 +191,9 @@ function fingerprintOf(request: FastifyRequest): string {
   return sha256(JSON.stringify([request.method, request.url, canonicalJson(request.body)]));
 }
 
-/**
- * JSON with the keys of every object sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` fingerprint
- * alike. Bodies here come from JSON.parse (no cycles, no BigInt), which is all this handles; a
- * few lines rather than safe-stable-stringify, which automation-service does not depend on.
- */
+/** JSON with the keys of every object sorted, so `{"a":1,"b":2}` and `{"b":2,"a":1}` fingerprint alike. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return stringify(value ?? null) ?? 'null';
 }
 
 /** 5xx (ours or the handler's crash) and 429 say "try again later": keeping them would forbid that retry. */
