@@ -12,12 +12,14 @@
     ARGV[6] wake channel    ARGV[7] partition number
 
   Output:
-    { requeued, dead, cancelled } counts
+    { requeued, dead, cancelled, reaped }: counts, then the W|id members of the reaped jobs
+    (the worker reads them back to audit them)
 ]]
 -- @include common
 local tag, now = ARGV[1], ARGV[2]
 local expiredError = cjson.encode({ code = 'LEASE_EXPIRED', message = 'the lease expired before the job finished' })
 local counts = { pending = 0, dead = 0, cancelled = 0 }
+local reaped = {}
 
 local members = redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[5]))
 for _, member in ipairs(members) do
@@ -42,9 +44,10 @@ for _, member in ipairs(members) do
     setStatus(k, id, 'running', to)
     addEvent(k, ARGV[3], id, to, 'running', now, { reason = 'lease_expired' })
     counts[to] = counts[to] + 1
+    reaped[#reaped + 1] = member
   end
 end
 if counts.pending > 0 then
   redis.call('PUBLISH', ARGV[6], ARGV[7])
 end
-return { counts.pending, counts.dead, counts.cancelled }
+return { counts.pending, counts.dead, counts.cancelled, reaped }

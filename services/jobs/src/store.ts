@@ -33,9 +33,22 @@ export interface ReapResult {
   requeued: number;
   dead: number;
   cancelled: number;
+  /** With `withJobs`: each reaped job as it now is (pending again, dead or cancelled). */
+  jobs?: Job[];
 }
 
 export type JobStore = ReturnType<typeof createJobStore>;
+
+/** `W|<id>` partition members grouped by workspace: one workspace's records share a slot (one MGET). */
+function byWorkspace(members: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const member of members) {
+    const sep = member.indexOf('|');
+    const ws = member.slice(0, sep);
+    groups.set(ws, [...(groups.get(ws) ?? []), member.slice(sep + 1)]);
+  }
+  return groups;
+}
 
 /**
  * The random part of lease tokens: 16 hex digits, a random half per store and a counter half.
@@ -229,15 +242,9 @@ export function createJobStore(options: JobStoreOptions) {
       const limit = checkLimit(opts.limit, 100);
       const deadKeys = Array.from({ length: o.partitions }, (_, p) => keys.dead(p));
       const page = await pageNewestFirstAcross(redis, deadKeys, limit, opts.cursor);
-      const byWorkspace = new Map<string, string[]>();
-      for (const { member } of page.items) {
-        const sep = member.indexOf('|');
-        const ws = member.slice(0, sep);
-        byWorkspace.set(ws, [...(byWorkspace.get(ws) ?? []), member.slice(sep + 1)]);
-      }
       const found = new Map<string, Job>();
       await Promise.all(
-        [...byWorkspace].map(async ([ws, ids]) => {
+        [...byWorkspace(page.items.map((i) => i.member))].map(async ([ws, ids]) => {
           for (const job of await fetchJobs(ws, ids)) found.set(keys.member(ws, job.job_id), job);
         }),
       );
@@ -245,14 +252,20 @@ export function createJobStore(options: JobStoreOptions) {
       return { jobs, next_cursor: page.next ? encodeCursor(page.next) : null };
     },
 
-    /** Expired leases of a partition → pending (or dead when attempts are used up). */
-    async reap(partition: number, opts: BatchOptions = {}): Promise<ReapResult> {
+    /**
+     * Expired leases of a partition → pending (or dead when attempts are used up, or cancelled
+     * when a cancel was asked for). `withJobs` also reads the reaped jobs back (for the audit).
+     */
+    async reap(partition: number, opts: BatchOptions & { withJobs?: boolean } = {}): Promise<ReapResult> {
       const p = partition;
       checkPartition(p);
-      const [requeued, dead, cancelled] = (await onPartition('reap', p,
+      const [requeued, dead, cancelled, reaped] = (await onPartition('reap', p,
         [keys.leases(p), keys.ready(p), keys.dead(p), keys.stats(p)],
-        [opts.limit ?? 100, keys.channels.wake, p])) as number[];
-      return { requeued: requeued ?? 0, dead: dead ?? 0, cancelled: cancelled ?? 0 };
+        [opts.limit ?? 100, keys.channels.wake, p])) as [number, number, number, string[]];
+      const counts = { requeued: requeued ?? 0, dead: dead ?? 0, cancelled: cancelled ?? 0 };
+      if (!opts.withJobs) return counts;
+      const jobs = (await Promise.all([...byWorkspace(reaped ?? [])].map(([ws, ids]) => fetchJobs(ws, ids)))).flat();
+      return { ...counts, jobs };
     },
 
     /** Failed jobs of a partition whose retry is due → pending. Returns how many. */

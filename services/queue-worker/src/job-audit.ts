@@ -2,7 +2,7 @@ import { auditParams } from '@opsconductor/db';
 import type { AuditEvent, AuditRow } from '@opsconductor/db';
 import type { RunOutcome } from './metrics';
 import { jobTraceId } from './worker-store';
-import type { WorkerJob } from './worker-store';
+import type { ReapedJob, WorkerJob } from './worker-store';
 
 /** Where rows go: AuditWriter.record, which only buffers (never throws, never waits). */
 export interface AuditSink {
@@ -13,6 +13,11 @@ export interface AuditSink {
 export interface JobAudit {
   /** An attempt of a claimed job begins: records `started`; the handle records how it ends. */
   started(job: WorkerJob): AttemptAudit;
+  /**
+   * An attempt whose worker died or stalled, as the reaper ended it: `failed` (pending again),
+   * `dead` or `cancelled`. Whichever worker reaps it records it.
+   */
+  reaped(reaped: ReapedJob): void;
 }
 
 export interface AttemptAudit {
@@ -35,19 +40,35 @@ const ENDINGS: Record<RunOutcome, { event: AuditEvent; outcome: AuditRow['outcom
   released: null,
 };
 
+/** The reaper's ending of an attempt, as the row it writes. */
+const REAPED: Record<ReapedJob['status'], { event: AuditEvent; outcome: AuditRow['outcome'] }> = {
+  pending: { event: 'failed', outcome: 'error' },
+  dead: { event: 'dead', outcome: 'error' },
+  cancelled: { event: 'cancelled', outcome: 'success' },
+};
+
+/** What every row of a job carries: hashed and scrubbed once, never the raw params. */
+function jobColumns(job: WorkerJob) {
+  return {
+    workspace_id: job.workspace_id,
+    actor_id: job.actor_id,
+    action: job.action,
+    job_id: job.job_id,
+    trace_id: jobTraceId(job),
+    ...auditParams(job.submitted_params),
+  };
+}
+
 export function createJobAudit(sink: AuditSink, opts: { now?: () => Date } = {}): JobAudit {
   const now = opts.now ?? (() => new Date());
   return {
+    reaped({ job, status, errorCode }) {
+      const ending = REAPED[status];
+      sink.record({ ...jobColumns(job), at: now(), ...ending, error_code: ending.outcome === 'error' ? (errorCode ?? 'LEASE_EXPIRED') : null });
+    },
     started(job) {
-      // Hashed and scrubbed once per attempt: both of its rows carry the same values.
-      const common = {
-        workspace_id: job.workspace_id,
-        actor_id: job.actor_id,
-        action: job.action,
-        job_id: job.job_id,
-        trace_id: jobTraceId(job),
-        ...auditParams(job.submitted_params),
-      };
+      // Both rows of an attempt carry the same values, computed once.
+      const common = jobColumns(job);
       sink.record({ ...common, at: now(), event: 'started', outcome: 'success' });
       return {
         ended(outcome, { durationMs, errorCode }) {
@@ -67,4 +88,4 @@ export function createJobAudit(sink: AuditSink, opts: { now?: () => Date } = {})
 }
 
 /** The worker without an audit trail (no DATABASE_URL, benchmarks, tests that do not look). */
-export const NO_JOB_AUDIT: JobAudit = { started: () => ({ ended: () => undefined }) };
+export const NO_JOB_AUDIT: JobAudit = { started: () => ({ ended: () => undefined }), reaped: () => undefined };

@@ -1,5 +1,5 @@
 import { isJobError } from '@opsconductor/jobs';
-import type { ClaimedJob, JobLease, JobStore } from '@opsconductor/jobs';
+import type { ClaimedJob, Job, JobLease, JobStore } from '@opsconductor/jobs';
 import type { Claimed, FailOutcome, WorkerJob, WorkerStore } from './worker-store';
 
 /** A claim as the worker holds it: the job, and the lease (with its fencing token) the store checks. */
@@ -44,8 +44,12 @@ export function workerStoreFor(store: JobStore, partitions: number): WorkerStore
     finishCancelled: (claim) => unlessLeaseLost(async () => (await store.finishCancelled(claim.lease), true), false),
     release: (claim) => unlessLeaseLost(async () => void (await store.release(claim.lease)), undefined),
     async reap(partition) {
-      const r = await store.reap(partition);
-      return r.requeued + r.dead + r.cancelled;
+      const { jobs = [] } = await store.reap(partition, { withJobs: true });
+      return jobs.flatMap((job) =>
+        job.status === 'pending' || job.status === 'dead' || job.status === 'cancelled'
+          ? [{ job: toWorkerJob(job), status: job.status, errorCode: job.error?.code }]
+          : [],
+      );
     },
     promote: (partition) => store.promote(partition),
     prune: (partition) => store.prune(partition),
@@ -60,7 +64,7 @@ function leaseOf(job: ClaimedJob): JobLease {
   return { workspace_id: job.workspace_id, job_id: job.job_id, attempts: job.attempts, lease_token: job.lease_token };
 }
 
-function toWorkerJob(job: ClaimedJob): WorkerJob {
+function toWorkerJob(job: Job): WorkerJob {
   const params = typeof job.params === 'object' && job.params !== null && !Array.isArray(job.params) ? (job.params as Record<string, unknown>) : {};
   return {
     job_id: job.job_id,

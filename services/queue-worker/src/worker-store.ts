@@ -29,6 +29,14 @@ export interface Claimed {
   job: WorkerJob;
 }
 
+/** A job whose lease expired (its worker died or stalled), after the reaper moved it. */
+export interface ReapedJob {
+  job: WorkerJob;
+  status: 'pending' | 'dead' | 'cancelled';
+  /** The error it ended with (LEASE_EXPIRED when it went dead). */
+  errorCode?: string;
+}
+
 /** `cancelled`: a cancel was requested while the job ran; cancel wins over a retry. */
 export type FailOutcome = 'retry' | 'dead' | 'cancelled' | 'lease_lost';
 
@@ -48,7 +56,8 @@ export interface WorkerStore<C extends Claimed = Claimed> {
   finishCancelled(claim: C): Promise<boolean>;
   /** Gives the job back now (shutdown): pending again for another worker, at once. */
   release(claim: C): Promise<void>;
-  reap(partition: number): Promise<number>;
+  /** Expired leases taken back: each job as it now is (pending again, dead, or cancelled). */
+  reap(partition: number): Promise<ReapedJob[]>;
   promote(partition: number): Promise<number>;
   /** Deletes finished jobs older than the retention; returns how many. */
   prune(partition: number): Promise<number>;

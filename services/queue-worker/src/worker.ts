@@ -126,8 +126,9 @@ export function startWorker<C extends Claimed>(opts: WorkerOptions<C>): Worker {
     }
     for (let p = 0; p < opts.store.partitions; p++) {
       const [reaped, promoted] = await Promise.all([opts.store.reap(p), opts.store.promote(p)]);
-      if (reaped > 0) opts.logger.warn({ partition: p, reaped }, 'expired leases: jobs back in the queue');
-      if (reaped + promoted > 0) wakeSignal.wakeAll();
+      if (reaped.length > 0) opts.logger.warn({ partition: p, reaped: reaped.length }, 'expired leases: jobs taken back');
+      for (const r of reaped) opts.audit?.reaped(r);
+      if (reaped.length + promoted > 0) wakeSignal.wakeAll();
     }
   }
   let maintaining: Promise<void> = Promise.resolve();

@@ -8,7 +8,7 @@ import type { AuditWriter } from '@opsconductor/db';
 import { freshPostgres } from '@opsconductor/db/testing';
 import type { TestDatabase } from '@opsconductor/db/testing';
 import { createWorld, waitForStatus } from './harness';
-import { eventsOf, quickWriter, waitForAuditRows } from './audit-support';
+import { auditRows, eventsOf, quickWriter, waitForAuditRows } from './audit-support';
 import type { StoredRow } from './audit-support';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -97,5 +97,32 @@ describe('audit rows of a job that fails until it is dead', () => {
     } finally {
       await world.close();
     }
+  });
+});
+
+describe('audit rows of attempts the reaper ends (their worker died)', () => {
+  let world: Awaited<ReturnType<typeof createWorld>>;
+  beforeAll(async () => {
+    world = await createWorld();
+  });
+  afterAll(() => world?.close());
+
+  it('records failed (and the retry runs), or dead with LEASE_EXPIRED when no attempt is left', async () => {
+    const again = (await world.store.enqueue({ workspace_id: 'ws-reaped', actor_id: 'dora', action: 'echo', params: { input: 'x' }, max_attempts: 2 })).job;
+    const last = (await world.store.enqueue({ workspace_id: 'ws-reaped', actor_id: 'dora', action: 'echo', params: { input: 'y' }, max_attempts: 1 })).job;
+    // A worker that claims both and dies: nothing extends or finishes their 1 ms leases.
+    const partition = world.store.partitionOf('ws-reaped');
+    expect(await world.store.claim(partition, { workerId: 'ghost', leaseMs: 1 })).not.toBeNull();
+    expect(await world.store.claim(partition, { workerId: 'ghost', leaseMs: 1 })).not.toBeNull();
+    await world.startWorker({ auditWriter: writer });
+
+    await waitForStatus(world.store, again, 'completed');
+    expect(eventsOf(await waitForAuditRows(pg.db, again.job_id, 3))).toEqual(['failed', 'started', 'completed']);
+    expect((await auditRows(pg.db, again.job_id))[0]).toMatchObject({ outcome: 'error', error_code: 'LEASE_EXPIRED', actor_id: 'dora' });
+
+    await waitForStatus(world.store, last, 'dead');
+    const rows = await waitForAuditRows(pg.db, last.job_id, 1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ event: 'dead', outcome: 'error', error_code: 'LEASE_EXPIRED', job_id: last.job_id });
   });
 });

@@ -126,6 +126,21 @@ export const claimCases: StoreCases = (h) => {
       expect(await store.depth()).toMatchObject({ running: 0, dead: 1 });
     });
 
+    it('reads the reaped jobs back when asked (for the audit), each as it now is', async () => {
+      const { store, clock } = h();
+      const p = store.partitionOf('ws-a');
+      const retried = await enqueueAndClaim(store, 'ws-a', {}, 1000);
+      const last = await enqueueAndClaim(store, 'ws-a', { max_attempts: 1 }, 1000);
+      clock.advance(1000);
+      const result = await store.reap(p, { withJobs: true });
+      expect(result).toMatchObject({ requeued: 1, dead: 1, cancelled: 0 });
+      const byId = new Map(result.jobs?.map((j) => [j.job_id, j]));
+      expect(byId.size).toBe(2);
+      expect(byId.get(retried.job_id)).toMatchObject({ status: 'pending', actor_id: retried.actor_id });
+      expect(byId.get(last.job_id)).toMatchObject({ status: 'dead', error: { code: 'LEASE_EXPIRED' } });
+      expect(await store.reap(p, { withJobs: true })).toEqual({ requeued: 0, dead: 0, cancelled: 0, jobs: [] });
+    });
+
     it('cancels a job whose cancel was requested before its lease expired', async () => {
       const { store, clock } = h();
       const claimed = await enqueueAndClaim(store, 'ws-a', {}, 1000);
