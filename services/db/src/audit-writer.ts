@@ -159,13 +159,37 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * One statement and one parameter whatever the batch size: the rows as a JSON array, turned
+   * back into rows by the server. A VALUES list binds 13 parameters per row (2,600 for a full
+   * batch) in a text that changes with the batch size, and array parameters are escaped element
+   * by element in JavaScript; both cost the request path's process far more than one
+   * JSON.stringify (measured: docs/decisions/guardrails.md).
+   */
   private async insert(batch: Pending[]): Promise<void> {
-    const values: unknown[] = [];
-    const tuples = batch.map((row) => {
-      const start = values.length;
-      values.push(row.id, row.at, row.workspace_id, row.actor_id, row.action, row.event, row.outcome, row.job_id ?? null, row.trace_id ?? null, row.duration_ms ?? null, row.error_code ?? null, row.params_hash ?? null, row.params_prefix ?? null);
-      return `(${COLUMNS.map((_, i) => `$${start + i + 1}`).join(', ')})`;
-    });
-    await this.opts.db.query(`INSERT INTO action_audit (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING`, values);
+    await this.opts.db.query(INSERT_FROM_JSON, [JSON.stringify(batch.map(toColumns))]);
   }
 }
+
+/** A row as the JSON the INSERT reads: every column present, absent ones null. */
+function toColumns(row: Pending): Record<(typeof COLUMNS)[number], unknown> {
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    workspace_id: row.workspace_id,
+    actor_id: row.actor_id,
+    action: row.action,
+    event: row.event,
+    outcome: row.outcome,
+    job_id: row.job_id ?? null,
+    trace_id: row.trace_id ?? null,
+    duration_ms: row.duration_ms ?? null,
+    error_code: row.error_code ?? null,
+    params_hash: row.params_hash ?? null,
+    params_prefix: row.params_prefix ?? null,
+  };
+}
+
+const INSERT_FROM_JSON = `INSERT INTO action_audit (${COLUMNS.join(', ')})
+  SELECT ${COLUMNS.join(', ')} FROM json_populate_recordset(NULL::action_audit, $1::json)
+  ON CONFLICT (id) DO NOTHING`;
