@@ -10,7 +10,7 @@ import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline } from './fake-pipeline';
 import { createCaller } from './helpers';
 import { REDIS_URL, startJobsService, until } from './jobs-service';
-import type { JobsService } from './jobs-service';
+import type { JobsService, JobsServiceOptions } from './jobs-service';
 
 type Json = Record<string, unknown>;
 
@@ -23,33 +23,42 @@ async function auditRows(service: JobsService, workspace: string, count: number)
   return rows;
 }
 
-describe('the kill switch (ACTIONS_ENABLED=false)', () => {
-  let service: JobsService;
-  let upstream: FakePipeline;
+/**
+ * A jobs service in front of a fake ai-pipeline for the enclosing describe, and a caller; the
+ * returned getters are valid inside its tests. `setup` runs once the service is up.
+ */
+function useService(opts: Omit<JobsServiceOptions, 'pipelineUrl'> = {}, setup?: (service: JobsService) => Promise<void>) {
+  let service: JobsService | undefined;
+  let upstream: FakePipeline | undefined;
   const caller = createCaller();
-
   beforeAll(async () => {
     upstream = await startFakePipeline();
-    service = await startJobsService({ pipelineUrl: upstream.url, access: { actionsEnabled: false } });
+    service = await startJobsService({ ...opts, pipelineUrl: upstream.url });
+    await setup?.(service);
   });
   afterAll(async () => {
     await caller.close();
-    await service.close();
-    await upstream.close();
+    await service?.close();
+    await upstream?.close();
   });
+  return { caller, service: () => service as JobsService, upstream: () => upstream as FakePipeline };
+}
+
+describe('the kill switch (ACTIONS_ENABLED=false)', () => {
+  const { caller, service: svc, upstream: up } = useService({ access: { actionsEnabled: false } });
 
   it('refuses sync and async execution with 503, audits the refusals, and keeps reads working', async () => {
-    const headers = await service.as('ws-k', 'alice');
-    const sync = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
-    const job = await caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo', params: { to: 'jane@example.com' } }, headers });
+    const headers = await svc().as('ws-k', 'alice');
+    const sync = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    const job = await caller.call(`${svc().url}/ai/jobs`, { body: { action: 'echo', params: { to: 'jane@example.com' } }, headers });
     for (const res of [sync, job]) {
       expect(res.status).toBe(503);
       expect(res.json).toMatchObject({ success: false, error: { code: 'UNAVAILABLE' } });
       expect(res.headers['retry-after']).toBe('60');
     }
-    expect(upstream.received).toHaveLength(0);
-    expect((await caller.call(`${service.url}/ai/jobs`, { headers })).json).toEqual({ jobs: [], next_cursor: null });
-    const rows = await auditRows(service, 'ws-k', 2);
+    expect(up().received).toHaveLength(0);
+    expect((await caller.call(`${svc().url}/ai/jobs`, { headers })).json).toEqual({ jobs: [], next_cursor: null });
+    const rows = await auditRows(svc(), 'ws-k', 2);
     expect(rows.map((r) => [r.event, r.action, r.outcome, r.error_code, r.actor_id])).toEqual([
       ['executed', 'echo', 'error', 'UNAVAILABLE', 'alice'],
       ['submitted', 'echo', 'error', 'UNAVAILABLE', 'alice'],
@@ -59,29 +68,16 @@ describe('the kill switch (ACTIONS_ENABLED=false)', () => {
 });
 
 describe('allowlists', () => {
-  let service: JobsService;
-  let upstream: FakePipeline;
-  const caller = createCaller();
+  const { caller, service: svc, upstream: up } = useService({ access: { allowActionsDefault: ['echo', 'llm.complete'] } }, async (service) => void (await setWorkspaceSettings(service.db, 'ws-own', { allowed_actions: ['task.create'] })));
 
-  beforeAll(async () => {
-    upstream = await startFakePipeline();
-    service = await startJobsService({ pipelineUrl: upstream.url, access: { allowActionsDefault: ['echo', 'llm.complete'] } });
-    await setWorkspaceSettings(service.db, 'ws-own', { allowed_actions: ['task.create'] });
-  });
-  afterAll(async () => {
-    await caller.close();
-    await service.close();
-    await upstream.close();
-  });
-
-  const submit = async (workspace: string, action: string) => caller.call(`${service.url}/ai/jobs`, { body: { action }, headers: await service.as(workspace) });
+  const submit = async (workspace: string, action: string) => caller.call(`${svc().url}/ai/jobs`, { body: { action }, headers: await svc().as(workspace) });
 
   it('applies ALLOW_ACTIONS_DEFAULT to a workspace without its own list, naming the refused action', async () => {
     expect((await submit('ws-default', 'echo')).status).toBe(202);
     const refused = await submit('ws-default', 'task.create');
     expect(refused.status).toBe(403);
     expect(refused.json).toMatchObject({ error: { code: 'FORBIDDEN', message: 'action "task.create" is not allowed in this workspace', details: [{ field: 'body.action', message: 'allowed: echo, llm.complete' }] } });
-    expect((await service.store.list('ws-default')).jobs.map((j) => j.action)).toEqual(['echo']);
+    expect((await svc().store.list('ws-default')).jobs.map((j) => j.action)).toEqual(['echo']);
   });
 
   it('lets a workspace\'s own list replace the default', async () => {
@@ -90,15 +86,15 @@ describe('allowlists', () => {
   });
 
   it('checks the tool of a sync execution, and asks for one when the list is restricted', async () => {
-    const headers = await service.as('ws-default');
-    expect((await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers })).status).toBe(200);
-    const other = await caller.call(`${service.url}/ai/execute`, { body: { input: 'x', tool: 'gmail.send' }, headers });
+    const headers = await svc().as('ws-default');
+    expect((await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers })).status).toBe(200);
+    const other = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'x', tool: 'gmail.send' }, headers });
     expect(other.status).toBe(403);
     expect(other.json).toMatchObject({ error: { message: 'action "gmail.send" is not allowed in this workspace' } });
-    const unnamed = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping' }, headers });
+    const unnamed = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping' }, headers });
     expect(unnamed.status).toBe(403);
     expect(unnamed.json).toMatchObject({ error: { details: [{ field: 'body.tool' }] } });
-    expect(upstream.received).toHaveLength(1);
+    expect(up().received).toHaveLength(1);
   });
 });
 
@@ -148,28 +144,16 @@ describe('the per-workspace rate limit', () => {
 });
 
 describe('audit rows of the API', () => {
-  let service: JobsService;
-  let upstream: FakePipeline;
-  const caller = createCaller();
-
-  beforeAll(async () => {
-    upstream = await startFakePipeline();
-    service = await startJobsService({ pipelineUrl: upstream.url });
-  });
-  afterAll(async () => {
-    await caller.close();
-    await service.close();
-    await upstream.close();
-  });
+  const { caller, service: svc } = useService();
 
   it('records executions, submissions and cancellations with hashed, scrubbed params, never the raw params', async () => {
-    const headers = await service.as('ws-audit', 'alice');
+    const headers = await svc().as('ws-audit', 'alice');
     const params = { note: 'call me at jane@example.com', card: '4111 1111 1111 1111' };
-    const sync = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo', params }, headers: { ...headers, 'x-trace-id': 'trace-audit-1' } });
+    const sync = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo', params }, headers: { ...headers, 'x-trace-id': 'trace-audit-1' } });
     expect(sync.status).toBe(200);
-    const job = (await caller.call(`${service.url}/ai/jobs`, { body: { action: 'echo', params }, headers })).json;
-    expect((await caller.call(`${service.url}/ai/jobs/${job.job_id as string}/cancel`, { method: 'POST', headers })).status).toBe(200);
-    const rows = await auditRows(service, 'ws-audit', 3);
+    const job = (await caller.call(`${svc().url}/ai/jobs`, { body: { action: 'echo', params }, headers })).json;
+    expect((await caller.call(`${svc().url}/ai/jobs/${job.job_id as string}/cancel`, { method: 'POST', headers })).status).toBe(200);
+    const rows = await auditRows(svc(), 'ws-audit', 3);
     expect(rows.map((r) => [r.event, r.action, r.outcome, r.job_id])).toEqual([
       ['executed', 'echo', 'success', null],
       ['submitted', 'echo', 'success', job.job_id],
@@ -185,48 +169,36 @@ describe('audit rows of the API', () => {
 });
 
 describe('Idempotency-Key on every mutating route', () => {
-  let service: JobsService;
-  let upstream: FakePipeline;
-  const caller = createCaller();
-
-  beforeAll(async () => {
-    upstream = await startFakePipeline();
-    service = await startJobsService({ pipelineUrl: upstream.url });
-  });
-  afterAll(async () => {
-    await caller.close();
-    await service.close();
-    await upstream.close();
-  });
+  const { caller, service: svc, upstream: up } = useService();
 
   it('is honoured by every POST route (POST /ai/jobs through the job store itself)', () => {
-    const posts = service.app.scopedRoutes.filter((r) => r.method === 'POST');
+    const posts = svc().app.scopedRoutes.filter((r) => r.method === 'POST');
     expect(posts.filter((r) => !r.idempotent).map((r) => r.url)).toEqual(['/ai/jobs']);
   });
 
   it('runs a sync execution once and replays its answer', async () => {
-    const headers = { ...(await service.as('ws-idem')), 'idempotency-key': 'exec-1' };
-    const first = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
-    const again = await caller.call(`${service.url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    const headers = { ...(await svc().as('ws-idem')), 'idempotency-key': 'exec-1' };
+    const first = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
+    const again = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers });
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.json).toEqual(first.json);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(upstream.received).toHaveLength(1);
-    const other = await caller.call(`${service.url}/ai/execute`, { body: { input: 'other', tool: 'echo' }, headers });
+    expect(up().received).toHaveLength(1);
+    const other = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'other', tool: 'echo' }, headers });
     expect(other.status).toBe(409);
   });
 
   it('creates one API key for a retried admin request, and keeps workspaces apart', async () => {
     const body = { actor_id: 'carol', scopes: ['actions:preview'] };
-    const headers = { ...(await service.as('ws-idem', 'root')), 'idempotency-key': 'key-1' };
-    const first = await caller.call(`${service.url}/ai/admin/keys`, { body, headers });
-    const again = await caller.call(`${service.url}/ai/admin/keys`, { body, headers });
+    const headers = { ...(await svc().as('ws-idem', 'root')), 'idempotency-key': 'key-1' };
+    const first = await caller.call(`${svc().url}/ai/admin/keys`, { body, headers });
+    const again = await caller.call(`${svc().url}/ai/admin/keys`, { body, headers });
     expect(again.json).toEqual(first.json);
-    const elsewhere = await caller.call(`${service.url}/ai/admin/keys`, { body, headers: { ...(await service.as('ws-idem-2', 'root')), 'idempotency-key': 'key-1' } });
+    const elsewhere = await caller.call(`${svc().url}/ai/admin/keys`, { body, headers: { ...(await svc().as('ws-idem-2', 'root')), 'idempotency-key': 'key-1' } });
     expect(elsewhere.status).toBe(201);
     expect(elsewhere.json.secret).not.toBe(first.json.secret);
-    const carols = await service.db.query('SELECT 1 FROM api_keys WHERE actor_id = $1', ['carol']);
+    const carols = await svc().db.query('SELECT 1 FROM api_keys WHERE actor_id = $1', ['carol']);
     expect(carols.rows).toHaveLength(2);
   });
 });
