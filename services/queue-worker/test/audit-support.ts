@@ -1,5 +1,7 @@
 import { Registry } from 'prom-client';
-import { AuditWriter, createAuditMetrics } from '@opsconductor/db';
+import { AuditWriter, createAuditMetrics, migrate } from '@opsconductor/db';
+import { freshPostgres } from '@opsconductor/db/testing';
+import type { TestDatabase } from '@opsconductor/db/testing';
 import type { Database } from '@opsconductor/db';
 import { createLogger } from '@opsconductor/kit';
 import type { Logger } from '@opsconductor/kit';
@@ -51,3 +53,22 @@ export async function waitForAuditRows(db: Database, jobId: string, count: numbe
 
 /** Events of the rows, oldest first. */
 export const eventsOf = (rows: StoredRow[]): string[] => rows.map((r) => r.event);
+
+/**
+ * A fresh, migrated PostgreSQL database and a quick AuditWriter on it for the enclosing
+ * describe (or file): made before its tests, closed and dropped after.
+ */
+export function useAuditDatabase(): { db: () => Database; writer: () => AuditWriter } {
+  let pg: TestDatabase | undefined;
+  let writer: AuditWriter | undefined;
+  beforeAll(async () => {
+    pg = await freshPostgres();
+    await migrate(pg.db);
+    writer = quickWriter(pg.db);
+  });
+  afterAll(async () => {
+    await writer?.close();
+    await pg?.drop();
+  });
+  return { db: () => (pg as TestDatabase).db, writer: () => writer as AuditWriter };
+}

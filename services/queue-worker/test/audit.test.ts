@@ -3,37 +3,21 @@
  * database by the AuditWriter, for jobs run by the real worker on the real Redis store.
  */
 import { createHash } from 'node:crypto';
-import { migrate } from '@opsconductor/db';
-import type { AuditWriter } from '@opsconductor/db';
-import { freshPostgres } from '@opsconductor/db/testing';
-import type { TestDatabase } from '@opsconductor/db/testing';
 import { createWorld, waitForStatus } from './harness';
-import { auditRows, eventsOf, quickWriter, waitForAuditRows } from './audit-support';
+import { auditRows, eventsOf, useAuditDatabase, waitForAuditRows } from './audit-support';
 import type { StoredRow } from './audit-support';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
 
-let pg: TestDatabase;
-let writer: AuditWriter;
-
-beforeAll(async () => {
-  pg = await freshPostgres();
-  await migrate(pg.db);
-  writer = quickWriter(pg.db);
-});
-
-afterAll(async () => {
-  await writer?.close();
-  await pg?.drop();
-});
+const audit = useAuditDatabase();
 
 describe('audit rows of the queue-worker', () => {
   let world: Awaited<ReturnType<typeof createWorld>>;
   beforeAll(async () => {
     world = await createWorld();
-    await world.startWorker({ auditWriter: writer });
+    await world.startWorker({ auditWriter: audit.writer() });
   });
   afterAll(() => world?.close());
 
@@ -41,7 +25,7 @@ describe('audit rows of the queue-worker', () => {
     const params = { input: 'mail jane.doe@example.com', delay_ms: 40 };
     const { job } = await world.store.enqueue({ workspace_id: 'ws-audit', actor_id: 'alice', action: 'echo', params, trace: { trace_id: TRACE_ID, traceparent: TRACEPARENT } });
     await waitForStatus(world.store, job, 'completed');
-    const rows = await waitForAuditRows(pg.db, job.job_id, 2);
+    const rows = await waitForAuditRows(audit.db(), job.job_id, 2);
     expect(eventsOf(rows)).toEqual(['started', 'completed']);
 
     const canonical = '{"delay_ms":40,"input":"mail jane.doe@example.com"}';
@@ -57,7 +41,7 @@ describe('audit rows of the queue-worker', () => {
   it('records dead with the error code at once for a failure the pipeline calls permanent', async () => {
     const { job } = await world.store.enqueue({ workspace_id: 'ws-audit', actor_id: 'bob', action: 'no.such.tool', params: [1, 2] });
     await waitForStatus(world.store, job, 'dead');
-    const rows = await waitForAuditRows(pg.db, job.job_id, 2);
+    const rows = await waitForAuditRows(audit.db(), job.job_id, 2);
     expect(eventsOf(rows)).toEqual(['started', 'dead']);
     expect(rows[1]).toMatchObject({ outcome: 'error', error_code: 'VALIDATION_ERROR', actor_id: 'bob', action: 'no.such.tool' });
     expect(rows[1]?.duration_ms).toEqual(expect.any(Number));
@@ -72,7 +56,7 @@ describe('audit rows of the queue-worker', () => {
     await waitForStatus(world.store, job, 'running');
     await world.store.cancel('ws-audit', job.job_id);
     await waitForStatus(world.store, job, 'cancelled');
-    const rows = await waitForAuditRows(pg.db, job.job_id, 2);
+    const rows = await waitForAuditRows(audit.db(), job.job_id, 2);
     expect(eventsOf(rows)).toEqual(['started', 'cancelled']);
     expect(rows[1]).toMatchObject({ outcome: 'success', error_code: null });
     expect(rows[1]?.duration_ms).toEqual(expect.any(Number));
@@ -83,10 +67,10 @@ describe('audit rows of a job that fails until it is dead', () => {
   it('records failed with the error code for each retried attempt, then dead', async () => {
     const world = await createWorld({ pipelineUrl: 'http://127.0.0.1:9' });
     try {
-      await world.startWorker({ auditWriter: writer });
+      await world.startWorker({ auditWriter: audit.writer() });
       const { job } = await world.store.enqueue({ workspace_id: 'ws-audit', actor_id: 'carol', action: 'echo', params: { input: 'ping' }, max_attempts: 3 });
       await waitForStatus(world.store, job, 'dead');
-      const rows = await waitForAuditRows(pg.db, job.job_id, 6);
+      const rows = await waitForAuditRows(audit.db(), job.job_id, 6);
       const count = (event: string) => rows.filter((r) => r.event === event).length;
       expect([count('started'), count('failed'), count('dead')]).toEqual([3, 2, 1]);
       for (const row of rows.filter((r) => r.event !== 'started')) expect(row).toMatchObject({ outcome: 'error', error_code: 'BAD_GATEWAY' });
@@ -114,14 +98,14 @@ describe('audit rows of attempts the reaper ends (their worker died)', () => {
     const partition = world.store.partitionOf('ws-reaped');
     expect(await world.store.claim(partition, { workerId: 'ghost', leaseMs: 1 })).not.toBeNull();
     expect(await world.store.claim(partition, { workerId: 'ghost', leaseMs: 1 })).not.toBeNull();
-    await world.startWorker({ auditWriter: writer });
+    await world.startWorker({ auditWriter: audit.writer() });
 
     await waitForStatus(world.store, again, 'completed');
-    expect(eventsOf(await waitForAuditRows(pg.db, again.job_id, 3))).toEqual(['failed', 'started', 'completed']);
-    expect((await auditRows(pg.db, again.job_id))[0]).toMatchObject({ outcome: 'error', error_code: 'LEASE_EXPIRED', actor_id: 'dora' });
+    expect(eventsOf(await waitForAuditRows(audit.db(), again.job_id, 3))).toEqual(['failed', 'started', 'completed']);
+    expect((await auditRows(audit.db(), again.job_id))[0]).toMatchObject({ outcome: 'error', error_code: 'LEASE_EXPIRED', actor_id: 'dora' });
 
     await waitForStatus(world.store, last, 'dead');
-    const rows = await waitForAuditRows(pg.db, last.job_id, 1);
+    const rows = await waitForAuditRows(audit.db(), last.job_id, 1);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ event: 'dead', outcome: 'error', error_code: 'LEASE_EXPIRED', job_id: last.job_id });
   });

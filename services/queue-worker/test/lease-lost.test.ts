@@ -4,13 +4,9 @@
  * outcome, does not retry it, and goes on with the next.
  */
 import type { Job } from '@opsconductor/jobs';
-import { migrate } from '@opsconductor/db';
-import type { AuditWriter } from '@opsconductor/db';
-import { freshPostgres } from '@opsconductor/db/testing';
-import type { TestDatabase } from '@opsconductor/db/testing';
 import { waitFor } from '@opsconductor/mesh';
 import { workerStoreFor } from '../src/job-store-adapter';
-import { eventsOf, quickWriter, waitForAuditRows } from './audit-support';
+import { eventsOf, useAuditDatabase, waitForAuditRows } from './audit-support';
 import { createWorld, waitForStatus } from './harness';
 
 type World = Awaited<ReturnType<typeof createWorld>>;
@@ -52,20 +48,10 @@ describe('the store adapter holding an erased job', () => {
 });
 
 describe('the worker holding a job that is erased', () => {
-  let pg: TestDatabase;
-  let writer: AuditWriter;
-  beforeAll(async () => {
-    pg = await freshPostgres();
-    await migrate(pg.db);
-    writer = quickWriter(pg.db);
-  });
-  afterAll(async () => {
-    await writer?.close();
-    await pg?.drop();
-  });
+  const audit = useAuditDatabase();
 
   it('drops it without retrying or recording an outcome, and runs the next job', async () => {
-    const app = await world.startWorker({ concurrency: 1, auditWriter: writer });
+    const app = await world.startWorker({ concurrency: 1, auditWriter: audit.writer() });
     const metric = async (status: string): Promise<string | undefined> => {
       const body = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
       return new RegExp(`^worker_jobs_total\\{status="${status}",[^}]*\\} (\\d+)$`, 'm').exec(body)?.[1];
@@ -80,11 +66,11 @@ describe('the worker holding a job that is erased', () => {
     // The same (only) slot goes on with the next job.
     const { job: next } = await world.store.enqueue({ workspace_id: 'ws-erase', actor_id: 'u1', action: 'echo', params: { input: 'after' } });
     expect((await waitForStatus(world.store, next, 'completed')).result).toBe('after');
-    expect(eventsOf(await waitForAuditRows(pg.db, next.job_id, 2))).toEqual(['started', 'completed']);
+    expect(eventsOf(await waitForAuditRows(audit.db(), next.job_id, 2))).toEqual(['started', 'completed']);
 
     // The erased job: not retried, not written back, only the row of its start.
-    await writer.flush();
-    expect(eventsOf(await waitForAuditRows(pg.db, erased.job_id, 1))).toEqual(['started']);
+    await audit.writer().flush();
+    expect(eventsOf(await waitForAuditRows(audit.db(), erased.job_id, 1))).toEqual(['started']);
     expect(await world.store.get('ws-erase', erased.job_id)).toBeNull();
     expect([await metric('retry'), await metric('dead'), await metric('completed')]).toEqual(['0', '0', '1']);
   });
