@@ -30,6 +30,12 @@ interface Detector {
 
 const DIGIT = /\d/;
 
+/**
+ * Loopback and "any" addresses name this machine, not a person: logs keep them, so that
+ * "listening on 127.0.0.1:3000" and "ECONNREFUSED 127.0.0.1:6379" stay readable.
+ */
+const NOBODYS_ADDRESS = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|::1?)$/;
+
 const digits = (s: string): string => s.replace(/\D/g, '');
 
 /** Issuer prefixes and lengths of the card networks (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay). */
@@ -76,9 +82,14 @@ const DETECTORS: Detector[] = [
     kind: 'ip',
     hint: /:.*:/,
     pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g,
-    valid: (m) => /[0-9A-Fa-f]/.test(m) && isIPv6(m),
+    valid: (m) => /[0-9A-Fa-f]/.test(m) && isIPv6(m) && !NOBODYS_ADDRESS.test(m),
   },
-  { kind: 'ip', hint: /\d\./, pattern: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g },
+  {
+    kind: 'ip',
+    hint: /\d\./,
+    pattern: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g,
+    valid: (m) => !NOBODYS_ADDRESS.test(m),
+  },
   {
     kind: 'phone',
     hint: DIGIT,

@@ -45,6 +45,8 @@ const KEPT: string[] = [
   'email-ish but not: user@localhost, @handle',
   'ping pong echo',
   'ip-like 256.1.1.1 and 1.2.3',
+  // This machine, not a person: listen and connect addresses stay readable in logs.
+  'listening on 127.0.0.1:3000 and 0.0.0.0:9091; ECONNREFUSED ::1 and 127.10.0.1',
   // Hex ids whose digit runs pass Luhn with a card prefix: ids stay whole.
   'trace b4960083977133b3a623ebf36932c027 span 4093581120343d83',
   'jobs a0dd8e76-2e48-4254-8607-964642f40107 and ee423562-2713-459a-9960-3395106c4b4d',
