@@ -73,6 +73,9 @@ describe('scrubPii', () => {
     const changed: string[] = [];
     for (let i = 0; i < 20_000; i++) {
       for (const id of [randomBytes(16).toString('hex'), randomBytes(8).toString('hex'), randomUUID()]) {
+        // A span id that came out all digits (about 1 in 1,900) is a card number to anyone, a
+        // valid one about 1 in 50 of those times: redacting it is right, so it is not asked here.
+        if (/^\d+$/.test(id)) continue;
         if (scrubPii(id) !== id || scrubPii(`job ${id} done`) !== `job ${id} done`) changed.push(id);
       }
     }
