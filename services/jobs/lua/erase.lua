@@ -35,33 +35,13 @@ local limit = tonumber(ARGV[7])
 local afterScore, afterId = ARGV[8], ARGV[9]
 local w = keysFromTag(tag, ws, '')
 
--- Up to limit + 1 entries past the cursor from each index: more than limit in all means the
--- walk goes on.
-local items = {}
-local function collect(reply)
-  for i = 1, #reply, 2 do
-    table.insert(items, { id = reply[i], score = tonumber(reply[i + 1]) })
-  end
-end
+-- Up to limit + 1 entries past the cursor from each index, oldest first: more than limit in
+-- all means the walk goes on.
+local indexes = {}
 for _, s in ipairs(STATUSES) do
-  if afterScore == '' then
-    collect(redis.call('ZRANGE', w.status[s], '-inf', '+inf', 'BYSCORE', 'LIMIT', 0, limit + 1, 'WITHSCORES'))
-  else
-    -- Entries sharing the cursor's score (same millisecond) after its id, then strictly newer.
-    for _, id in ipairs(redis.call('ZRANGE', w.status[s], afterScore, afterScore, 'BYSCORE')) do
-      if id > afterId then
-        table.insert(items, { id = id, score = tonumber(afterScore) })
-      end
-    end
-    collect(redis.call('ZRANGE', w.status[s], '(' .. afterScore, '+inf', 'BYSCORE', 'LIMIT', 0, limit + 1, 'WITHSCORES'))
-  end
+  indexes[#indexes + 1] = w.status[s]
 end
-table.sort(items, function(a, b)
-  if a.score ~= b.score then
-    return a.score < b.score
-  end
-  return a.id < b.id
-end)
+local items = walkPastCursor(indexes, limit + 1, false, afterScore, afterId)
 
 local function eraseJob(k)
   local member = k.ws .. '|' .. k.id
@@ -94,13 +74,13 @@ for i = 1, math.min(limit, #items) do
   local item = items[i]
   last = item
   -- An id in two indexes (never written so, but cheap to guard) is erased and counted once.
-  if not seen[item.id] then
-    seen[item.id] = true
-    local k = keysFromTag(tag, ws, item.id)
+  if not seen[item.member] then
+    seen[item.member] = true
+    local k = keysFromTag(tag, ws, item.member)
     local owner = jget(k, 'actor_id')
     if actor == '' or (owner ~= nil and owner == actor) then
       eraseJob(k)
-      erased[#erased + 1] = item.id
+      erased[#erased + 1] = item.member
     end
   end
 end
@@ -114,7 +94,7 @@ if done and actor == '' then
   redis.call('SREM', w.workspaces, ws)
 end
 
-local out = { #erased, events, done and 1 or 0, last and fmt(last.score) or '', last and last.id or '' }
+local out = { #erased, events, done and 1 or 0, last and fmt(last.score) or '', last and last.member or '' }
 for _, id in ipairs(erased) do
   out[#out + 1] = id
 end

@@ -16,34 +16,7 @@
 -- @include common
 local limit = tonumber(ARGV[2])
 local want = limit + 1
-local items = {}
-local function collect(reply)
-  for i = 1, #reply, 2 do
-    table.insert(items, { member = reply[i], score = tonumber(reply[i + 1]) })
-  end
-end
-
-for _, key in ipairs(KEYS) do
-  if ARGV[3] == '' then
-    collect(redis.call('ZRANGE', key, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, want, 'WITHSCORES'))
-  else
-    -- Items sharing the cursor's score (same millisecond) come first, then strictly older ones.
-    local score = tonumber(ARGV[3])
-    for _, member in ipairs(redis.call('ZRANGE', key, ARGV[3], ARGV[3], 'BYSCORE', 'REV')) do
-      if member < ARGV[4] then
-        table.insert(items, { member = member, score = score })
-      end
-    end
-    collect(redis.call('ZRANGE', key, '(' .. ARGV[3], '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, want, 'WITHSCORES'))
-  end
-end
-
-table.sort(items, function(a, b)
-  if a.score ~= b.score then
-    return a.score > b.score
-  end
-  return a.member > b.member
-end)
+local items = walkPastCursor(KEYS, want, true, ARGV[3], ARGV[4])
 
 local out = { '', '' }
 if #items > limit then

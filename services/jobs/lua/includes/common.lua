@@ -90,6 +90,53 @@ local function fmt(n)
   return string.format('%.0f', n)
 end
 
+-- Walks several sorted sets as one, past a (score, member) cursor: up to `want` entries from
+-- each set, merged into { member, score } items, oldest first or (newestFirst) newest first.
+-- Entries sharing the cursor's score (same millisecond) are ordered by member; an empty
+-- afterScore starts at the first entry. More than the caller's limit in all means the walk
+-- goes on.
+local function walkPastCursor(keys, want, newestFirst, afterScore, afterMember)
+  local items = {}
+  local function collect(reply)
+    for i = 1, #reply, 2 do
+      table.insert(items, { member = reply[i], score = tonumber(reply[i + 1]) })
+    end
+  end
+  for _, key in ipairs(keys) do
+    if afterScore == '' then
+      if newestFirst then
+        collect(redis.call('ZRANGE', key, '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, want, 'WITHSCORES'))
+      else
+        collect(redis.call('ZRANGE', key, '-inf', '+inf', 'BYSCORE', 'LIMIT', 0, want, 'WITHSCORES'))
+      end
+    else
+      local score = tonumber(afterScore)
+      if newestFirst then
+        for _, member in ipairs(redis.call('ZRANGE', key, afterScore, afterScore, 'BYSCORE', 'REV')) do
+          if member < afterMember then
+            table.insert(items, { member = member, score = score })
+          end
+        end
+        collect(redis.call('ZRANGE', key, '(' .. afterScore, '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, want, 'WITHSCORES'))
+      else
+        for _, member in ipairs(redis.call('ZRANGE', key, afterScore, afterScore, 'BYSCORE')) do
+          if member > afterMember then
+            table.insert(items, { member = member, score = score })
+          end
+        end
+        collect(redis.call('ZRANGE', key, '(' .. afterScore, '+inf', 'BYSCORE', 'LIMIT', 0, want, 'WITHSCORES'))
+      end
+    end
+  end
+  table.sort(items, function(a, b)
+    if a.score ~= b.score then
+      return (a.score > b.score) == newestFirst
+    end
+    return (a.member > b.member) == newestFirst
+  end)
+  return items
+end
+
 -- Priority 9 first, FIFO inside a priority (1e13 ms is past year 2286).
 local function readyScore(priority, enqueuedMs)
   return fmt((9 - tonumber(priority)) * 1e13 + tonumber(enqueuedMs))
