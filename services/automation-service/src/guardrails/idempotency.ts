@@ -166,8 +166,8 @@ export function registerIdempotency(app: FastifyInstance, opts: IdempotencyOptio
   });
 }
 
-/** The Idempotency-Key header, checked with the same rule as POST /ai/jobs; undefined when not sent. */
-function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+/** The Idempotency-Key header, checked (400 naming it when bad or sent twice); undefined when not sent. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const value = request.headers[IDEMPOTENCY_HEADER];
   if (value === undefined) return undefined;
   // Node joins a repeated header into "a, b"; the raw headers tell "sent twice" from a bad key.

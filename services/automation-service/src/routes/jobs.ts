@@ -7,7 +7,8 @@ import type { AuditSink } from '../audit/audit-sink';
 import type { ActionPolicy } from '../guardrails/action-policy';
 import { jobView } from '../jobs/job-view';
 import type { QueueMetrics } from '../jobs/queue-metrics';
-import { IDEMPOTENCY_RULE, JOB_ID_PATTERN, idempotencyKey, listQuerySchema, submitBodySchema } from '../jobs/schemas';
+import { JOB_ID_PATTERN, listQuerySchema, submitBodySchema } from '../jobs/schemas';
+import { idempotencyKeyOf } from '../guardrails/idempotency';
 import { notFound, storeCall } from '../jobs/store-errors';
 import { jobTraceContext } from '../jobs/trace-context';
 
@@ -22,18 +23,6 @@ export interface JobRoutesDeps {
 export function jobIdOf(request: FastifyRequest): string {
   const { id } = request.params as { id?: unknown };
   return typeof id === 'string' && JOB_ID_PATTERN.test(id) ? id : notFound();
-}
-
-/** The Idempotency-Key header, checked; undefined when not sent. */
-function idempotencyHeader(request: FastifyRequest): string | undefined {
-  const value = request.headers['idempotency-key'];
-  if (value === undefined) return undefined;
-  const parsed = typeof value === 'string' ? idempotencyKey.safeParse(value) : undefined;
-  if (parsed?.success) return parsed.data;
-  const message = typeof value === 'string' ? IDEMPOTENCY_RULE : 'must be sent once';
-  throw new AppError('VALIDATION_ERROR', `invalid request headers: headers.idempotency-key ${message}`, {
-    details: [{ field: 'headers.idempotency-key', message }],
-  });
 }
 
 /**
@@ -54,7 +43,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       audit({ error: err });
       throw err;
     }
-    const headerKey = idempotencyHeader(request);
+    const headerKey = idempotencyKeyOf(request);
     if (headerKey !== undefined && body.client_request_id !== undefined && headerKey !== body.client_request_id) {
       throw new AppError('VALIDATION_ERROR', 'client_request_id and the Idempotency-Key header differ; send one, or the same value', {
         details: [{ field: 'body.client_request_id', message: 'differs from headers.idempotency-key' }],
