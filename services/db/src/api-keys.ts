@@ -13,7 +13,8 @@ export type Scope = (typeof SCOPES)[number];
 
 export const KEY_PREFIX = 'oc_live_';
 const SECRET_PATTERN = /^oc_live_[A-Za-z0-9_-]{43}$/;
-const ACTOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/;
+/** Actor ids: what a key names as its actor (and what the API accepts for one). */
+export const ACTOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/;
 
 export interface ApiKey {
   id: string;

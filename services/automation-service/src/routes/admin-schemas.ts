@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { AUDIT_EVENTS, SCOPES } from '@opsconductor/db';
+import { ACTOR_PATTERN, AUDIT_EVENTS, SCOPES } from '@opsconductor/db';
 import { ACTION_PATTERN } from '@opsconductor/jobs';
 
 const ACTOR_RULE = 'must be 1–128 characters of A-Z a-z 0-9 _ . @ : -, starting with a letter or digit';
-const actorId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,127}$/, ACTOR_RULE);
+const actorId = z.string().regex(ACTOR_PATTERN, ACTOR_RULE);
 
 /** POST /ai/admin/keys: a key for the admin's own workspace. */
 export const createKeyBodySchema = z.strictObject({
