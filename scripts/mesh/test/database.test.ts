@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { listApiKeys, MIGRATIONS_DIR, openDatabase, resolveApiKey, revokeApiKey } from '@opsconductor/db';
 import type { Database } from '@opsconductor/db';
-import { freshPostgres } from '@opsconductor/db/testing';
+import { freshPostgres, withClient } from '@opsconductor/db/testing';
 import type { TestDatabase } from '@opsconductor/db/testing';
 // The CLI's choice of database is part of what this file checks: `pnpm keys` next to a running mesh.
 import { keysCommandEnv } from '../../../services/db/src/keys-cli';
@@ -23,16 +23,6 @@ const ALL_MIGRATIONS = readdirSync(MIGRATIONS_DIR)
   .sort();
 
 const mode = (file: string) => statSync(file).mode & 0o777;
-
-async function withClient<T>(url: string, run: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function withDatabase<T>(url: string, run: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ url, maxConnections: 2 });

@@ -17,8 +17,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+/** One connection to `url` for the length of `run`, closed whatever happens. */
+export async function withClient<T>(url: string, run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await run(client);
@@ -26,6 +27,8 @@ async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+const admin = <T>(run: (client: Client) => Promise<T>): Promise<T> => withClient(POSTGRES_ADMIN_URL, run);
 
 /** A new, empty database on the real PostgreSQL server, dropped afterwards. */
 export async function freshPostgres(): Promise<TestDatabase> {
