@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { waitFor } from '@opsconductor/mesh';
 import type { Mesh, ServiceName } from '@opsconductor/mesh';
-import { startOtlpCollector } from './otlp-collector';
+import type { OtlpCollector } from './otlp-collector';
 import { startTestMesh } from './test-mesh';
 import type { TestMesh } from './test-mesh';
 
@@ -15,28 +15,22 @@ const PIPELINE_TIMEOUT_MS = 1500;
 let testMesh: TestMesh;
 let mesh: Mesh;
 let key: { authorization: string };
-let collector: Awaited<ReturnType<typeof startOtlpCollector>>;
+let collector: OtlpCollector;
 
 beforeAll(async () => {
-  collector = await startOtlpCollector();
   testMesh = await startTestMesh({
     name: 'mesh',
-    // Spans are exported to the test's collector, in batches every 100 ms.
-    env: {
-      LOG_LEVEL: 'info',
-      FEATURE_BYPASS_LLM: 'false',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    },
+    traces: true,
+    env: { LOG_LEVEL: 'info', FEATURE_BYPASS_LLM: 'false' },
     serviceEnv: { 'automation-service': { AI_PIPELINE_TIMEOUT_MS: String(PIPELINE_TIMEOUT_MS) } },
   });
   mesh = testMesh.mesh;
+  collector = testMesh.traces!;
   key = await testMesh.keyFor('ws-mesh', 'alice');
 }, 90_000);
 
 afterAll(async () => {
   await testMesh?.stop();
-  await collector?.close();
 }, 60_000);
 
 /** What /ai/execute answers: the seed's success shape or the error envelope. */
@@ -120,14 +114,15 @@ describe('the mesh through the gateway', () => {
     await completedLine('ai-pipeline', 'body-id-1');
   });
 
-  it('generates a trace id when none is sent, the same in header, body and downstream (tool picked by the selector)', async () => {
+  it('answers a request without a trace id with the id of its trace, the same in header, body and downstream (tool picked by the selector)', async () => {
     const res = await execute({ input: 'ping' });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ output: 'pong', tool: 'echo' });
     const traceId = res.headers.get('x-trace-id');
-    expect(traceId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(res.json.trace_id).toBe(traceId);
-    await completedLine('ai-pipeline', traceId as string);
+    const line = await completedLine('ai-pipeline', traceId as string);
+    expect(line.otel_trace_id).toBe(traceId);
   });
 
   it.each([

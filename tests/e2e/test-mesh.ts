@@ -13,6 +13,8 @@ import { createApiKey } from '@opsconductor/db';
 import type { Database, Scope } from '@opsconductor/db';
 import { freshPostgres } from '@opsconductor/db/testing';
 import { freePorts, startMesh } from '@opsconductor/mesh';
+import { startOtlpCollector } from './otlp-collector';
+import type { OtlpCollector } from './otlp-collector';
 import type { Mesh, MeshOptions } from '@opsconductor/mesh';
 
 /**
@@ -31,6 +33,8 @@ export interface TestMesh {
   db: Database;
   /** This mesh's JOB_KEY_PREFIX: its jobs and rate-limit counters in Redis start with it. */
   prefix: string;
+  /** With `traces: true`: the OTLP receiver every service exports its spans to. */
+  traces: OtlpCollector | undefined;
   /** The `authorization` header of a new key of `workspace` and `actor` (default: preview and execute). */
   keyFor(workspace: string, actor: string, scopes?: Scope[]): Promise<{ authorization: string }>;
   /** Stops the mesh, deletes this mesh's Redis keys, drops the database and the data directory. */
@@ -42,12 +46,16 @@ export interface TestMeshOptions {
   name: string;
   env?: NodeJS.ProcessEnv;
   serviceEnv?: MeshOptions['serviceEnv'];
+  /** Starts an OTLP receiver and has every service export its spans to it, in batches every 100 ms. */
+  traces?: boolean;
 }
 
 export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
   const prefix = `e2e-${opts.name}-${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), `opsconductor-${opts.name}-`));
   const database = await freshPostgres();
+  const traces = opts.traces ? await startOtlpCollector() : undefined;
+  const tracingEnv = traces ? { OTEL_EXPORTER_OTLP_ENDPOINT: traces.url, OTEL_BSP_SCHEDULE_DELAY: '100' } : {};
   let mesh: Mesh;
   try {
     mesh = await startMesh({
@@ -55,7 +63,7 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
       dataDir,
       databaseUrl: database.url,
       devKey: false,
-      env: { JOB_KEY_PREFIX: prefix, ...opts.env },
+      env: { JOB_KEY_PREFIX: prefix, ...tracingEnv, ...opts.env },
       serviceEnv: {
         ...opts.serviceEnv,
         'automation-service': { RATE_LIMIT_PER_MINUTE: String(UNTHROTTLED_PER_MINUTE), ...opts.serviceEnv?.['automation-service'] },
@@ -63,6 +71,7 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
     });
   } catch (err) {
     await database.drop();
+    await traces?.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -71,6 +80,7 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
     mesh,
     db: database.db,
     prefix,
+    traces,
     async keyFor(workspace, actor, scopes = USER_SCOPES) {
       const { secret } = await createApiKey(database.db, { workspace_id: workspace, actor_id: actor, scopes, name: `e2e ${opts.name}` });
       return { authorization: `Bearer ${secret}` };
@@ -82,6 +92,7 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
         if (!mesh.redis.started) await deleteKeys(mesh.urls.redis, prefix);
       } finally {
         await database.drop();
+        await traces?.close();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },

@@ -3,6 +3,6 @@
  * instrumented before first use. It imports nothing of the service itself for that reason
  * (hence the name is spelled here, the same as app.ts's SERVICE_NAME).
  */
-import { startTracing } from '@opsconductor/kit/tracing';
+import { packageVersion, startTracing } from '@opsconductor/kit/tracing';
 
-startTracing({ serviceName: 'automation-service' });
+startTracing({ serviceName: 'automation-service', serviceVersion: packageVersion(__dirname) });

@@ -1,6 +1,6 @@
 import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline } from './fake-pipeline';
-import { UUID, createCaller, startService } from './helpers';
+import { createCaller, startService } from './helpers';
 import type { ServiceUnderTest } from './helpers';
 
 describe('POST /ai/execute', () => {
@@ -34,10 +34,10 @@ describe('POST /ai/execute', () => {
       expect(Math.round(duration * 100) / 100).toBe(duration);
     });
 
-    it('generates a uuid trace id when none is sent and returns it in header and body', async () => {
+    it('generates a W3C-shaped trace id when none is sent and returns it in header and body', async () => {
       const res = await caller.call(execute, { body: { input: 'ping' } });
       const traceId = res.json.trace_id as string;
-      expect(traceId).toMatch(UUID);
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(res.headers['x-trace-id']).toBe(traceId);
       expect(upstream.received.at(-1)?.headers['x-trace-id']).toBe(traceId);
     });
@@ -61,7 +61,7 @@ describe('POST /ai/execute', () => {
     it('replaces an invalid X-Trace-Id header instead of refusing the request', async () => {
       const res = await caller.call(execute, { body: { input: 'ping' }, headers: { 'x-trace-id': 'bad id with spaces' } });
       expect(res.status).toBe(200);
-      expect(res.json.trace_id).toMatch(UUID);
+      expect(res.json.trace_id).toMatch(/^[0-9a-f]{32}$/);
       expect(upstream.received.at(-1)?.headers['x-trace-id']).toBe(res.json.trace_id);
     });
 

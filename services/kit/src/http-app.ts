@@ -7,6 +7,7 @@ import { trackConnections } from './connection-drain';
 import { runReadiness } from './health';
 import type { ReadinessCheck } from './health';
 import { TRACE_ID_HEADER, resolveTraceId } from './trace-id';
+import { nameServerSpan, setCorrelationId } from './correlation';
 import type { ResolvedTraceId } from './trace-id';
 
 declare module 'fastify' {
@@ -17,6 +18,8 @@ declare module 'fastify' {
     tool: string | undefined;
     /** Replaces the trace id (e.g. one given in the body) in logs and the response header. */
     adoptTraceId(traceId: string): void;
+    /** Adds fields (e.g. the caller's workspace) to every later log line of the request. */
+    bindLog(fields: Record<string, string>): void;
   }
 }
 
@@ -64,15 +67,26 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
 
   app.decorateRequest('traceId', '');
   app.decorateRequest('tool', undefined);
+  // Fields bound after the request's logger was made; a new trace id rebuilds it with them.
+  const boundFields = new WeakMap<FastifyRequest, Record<string, string>>();
   app.decorateRequest('adoptTraceId', function (this: FastifyRequest, traceId: string) {
     if (traceId === this.traceId) return;
     this.traceId = traceId;
-    this.log = opts.logger.child({ trace_id: traceId });
+    this.log = opts.logger.child({ trace_id: traceId, ...boundFields.get(this) });
+    setCorrelationId(traceId);
+  });
+  app.decorateRequest('bindLog', function (this: FastifyRequest, fields: Record<string, string>) {
+    boundFields.set(this, { ...boundFields.get(this), ...fields });
+    this.log = this.log.child(fields);
   });
 
   app.addHook('onRequest', async (request) => {
     const { traceId, rejected } = resolvedTraceIds.get(request.raw) ?? resolveTraceId(request.headers[TRACE_ID_HEADER]);
     request.traceId = traceId;
+    // The server span (when tracing runs) is named for its route and carries the correlation id,
+    // which its child spans inherit.
+    nameServerSpan(request.method, request.routeOptions.url);
+    setCorrelationId(traceId);
     if (rejected !== undefined) {
       request.log.warn({ rejected_trace_id: rejected.slice(0, 64), rejected_length: rejected.length }, 'replaced invalid X-Trace-Id');
     }

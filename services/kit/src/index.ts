@@ -9,6 +9,7 @@ export * from './outgoing';
 export * from './serve';
 export * from './shutdown';
 export * from './trace-id';
+export * from './correlation';
 export * from './validation';
 export * from './pii';
 export * from './log-scrub';

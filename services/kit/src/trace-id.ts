@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 
 /** What a caller may send as X-Trace-Id: 1–128 chars of `[A-Za-z0-9._:-]`. */
 export const TRACE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -9,8 +10,14 @@ export function isValidTraceId(value: unknown): value is string {
   return typeof value === 'string' && TRACE_ID_PATTERN.test(value);
 }
 
+/**
+ * The id of the OpenTelemetry trace this code runs in, or a new id of the same W3C shape (32
+ * lowercase hex) when no trace is recorded (no SDK started), so ids look alike either way.
+ */
 export function newTraceId(): string {
-  return randomUUID();
+  const active = trace.getActiveSpan()?.spanContext();
+  if (active !== undefined && isSpanContextValid(active)) return active.traceId;
+  return randomBytes(16).toString('hex');
 }
 
 export interface ResolvedTraceId {
@@ -20,8 +27,9 @@ export interface ResolvedTraceId {
 }
 
 /**
- * Never refuses a request over its trace id: a missing one is generated, an invalid one is
- * replaced (the caller learns the new id from the response header and body).
+ * Never refuses a request over its trace id: a caller's valid id is kept as the correlation id;
+ * a missing one becomes the id of the request's trace (so it can be looked up in Jaeger as is),
+ * an invalid one is replaced the same way (the caller learns the id from the response).
  */
 export function resolveTraceId(value: string | string[] | undefined): ResolvedTraceId {
   const raw = Array.isArray(value) ? value[0] : value;

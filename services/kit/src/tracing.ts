@@ -3,17 +3,22 @@
  * ./dist/instrument.js`) so that the http and undici modules are patched before first use.
  * Kept apart from the kit's index so that loading it pulls in nothing else.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { CorrelationSpanProcessor } from './correlation';
 
-/** Paths that are probes, not traffic: they make no spans. */
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+/** Paths that are probes, not traffic (the gateway's status port included): they make no spans. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics', '/status', '/status/ready']);
 
 export interface TracingOptions {
   serviceName: string;
@@ -43,20 +48,28 @@ export function startTracing(opts: TracingOptions): Tracing {
   const env = opts.env ?? process.env;
   const tracesUrl = otlpTracesUrl(env);
   const exporting = tracesUrl !== undefined && env.OTEL_SDK_DISABLED !== 'true';
-  const spanProcessors: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
-  if (exporting) spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl })));
-  if (spanProcessors.length === 0) return { exporting: false, started: false, shutdown: async () => undefined };
+  const recorders: SpanProcessor[] = [...(opts.spanProcessors ?? [])];
+  if (exporting) recorders.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl })));
+  if (recorders.length === 0) return { exporting: false, started: false, shutdown: async () => undefined };
+  // First, so the recorders see each span with its correlation id already set.
+  const spanProcessors = [new CorrelationSpanProcessor(), ...recorders];
 
   const instrumentations = [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
     }),
     new UndiciInstrumentation(),
+    // Only inside a trace: the worker's idle polling and the pools' housekeeping would otherwise
+    // each start a trace of one span. A Redis span names its command only: the default would
+    // record every argument of EVALSHA, the job's params among them. SQL keeps its placeholders.
+    new IORedisInstrumentation({ requireParentSpan: true, dbStatementSerializer: (command) => command }),
+    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
   ];
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.serviceName,
-      [ATTR_SERVICE_VERSION]: opts.serviceVersion ?? 'dev',
+      // The deployment's own version (a canary's, say) wins over the package's.
+      [ATTR_SERVICE_VERSION]: env.OTEL_SERVICE_VERSION ?? opts.serviceVersion ?? 'dev',
     }),
     spanProcessors,
     // Logs and metrics have their own paths (pino, prom-client); an empty list stops the SDK
@@ -86,4 +99,14 @@ export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) return `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`;
   return undefined;
+}
+
+/** The `version` of the package.json one folder above `dir` (a service's src/ or dist/). */
+export function packageVersion(dir: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(dir, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
 }

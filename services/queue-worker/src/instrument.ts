@@ -1,3 +1,3 @@
-import { startTracing } from '@opsconductor/kit/tracing';
+import { packageVersion, startTracing } from '@opsconductor/kit/tracing';
 
-startTracing({ serviceName: 'queue-worker' });
+startTracing({ serviceName: 'queue-worker', serviceVersion: packageVersion(__dirname) });

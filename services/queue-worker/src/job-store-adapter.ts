@@ -76,5 +76,6 @@ function toWorkerJob(job: Job): WorkerJob {
     attempts: job.attempts,
     max_attempts: job.max_attempts,
     trace: job.trace,
+    queued_at_ms: Math.max(Date.parse(job.created_at), job.retry_at ? Date.parse(job.retry_at) : 0),
   };
 }

@@ -1,8 +1,9 @@
-import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Logger } from '@opsconductor/kit';
 import { PipelineError } from '@opsconductor/pipeline-client';
 import type { AiPipeline } from '@opsconductor/pipeline-client';
 import { NO_JOB_AUDIT } from './job-audit';
+import { startJobSpans } from './job-span';
 import type { JobAudit } from './job-audit';
 import type { RunOutcome, WorkerMetrics } from './metrics';
 import { jobTraceId } from './worker-store';
@@ -42,7 +43,7 @@ export interface Running<C extends Claimed = Claimed> {
  */
 export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C> {
   const { job } = claim;
-  const log = jobLogger(deps.logger, { trace_id: job.trace?.trace_id, job_id: job.job_id, action: job.action, attempt: job.attempts });
+  const log = jobLogger(deps.logger, { trace_id: job.trace?.trace_id, workspace_id: job.workspace_id, job_id: job.job_id, action: job.action, attempt: job.attempts });
   const controller = new AbortController();
   let stop: 'cancelled' | 'released' | 'lease_lost' | undefined;
   let next: C | null = null;
@@ -63,19 +64,19 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
   }, deps.heartbeatMs);
 
   const started = performance.now();
+  const spans = startJobSpans(job);
   deps.metrics.dequeued.inc();
   deps.metrics.workers.inc();
   const audit = (deps.audit ?? NO_JOB_AUDIT).started(job);
   // The code a failed attempt ends with, for its audit row.
   let errorCode: string | undefined;
 
-  const done = (async (): Promise<RunOutcome> => {
+  // The store calls run in the attempt's span too, so its completion shows in the trace.
+  const done = context.with(spans.context, async (): Promise<RunOutcome> => {
     try {
       const { input, ...params } = job.params;
       const request = { input: typeof input === 'string' && input !== '' ? input : job.action, tool: job.action, params };
-      // The job's W3C context: ai-pipeline's spans join the trace of the request that submitted it.
-      const parent = job.trace?.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: job.trace.traceparent }) : ROOT_CONTEXT;
-      const answer = await context.with(parent, () => deps.pipeline.execute(request, { traceId: jobTraceId(job), signal: controller.signal }));
+      const answer = await deps.pipeline.execute(request, { traceId: jobTraceId(job), signal: controller.signal });
       if (!deps.claimNext) return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
       const completed = await deps.store.completeAndClaim(claim, answer.output, deps.claimNext);
       next = completed.next;
@@ -83,7 +84,7 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
     } catch (err) {
       return await settleFailure(err);
     }
-  })()
+  })
     // Also when a store call threw (Redis gone): a heartbeat left beating would keep the lease
     // of a job nobody runs any more, so it would never be reaped and run again.
     .finally(() => {
@@ -95,8 +96,10 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
       const durationMs = Math.round(seconds * 1000);
       deps.metrics.jobs.inc({ status: outcome });
       deps.metrics.duration.observe({ status: outcome }, seconds);
+      spans.end(outcome);
       audit.ended(outcome, { durationMs, errorCode });
-      log.info({ outcome, duration_ms: durationMs }, 'job run ended');
+      // In the attempt's context, so the line carries its span_id next to the trace id.
+      context.with(spans.context, () => log.info({ outcome, duration_ms: durationMs }, 'job run ended'));
       return outcome;
     });
 

@@ -13,7 +13,9 @@ export interface WorkerJob {
   submitted_params: unknown;
   attempts: number;
   max_attempts: number;
-  trace?: { trace_id: string; traceparent?: string } | null;
+  trace?: { trace_id: string; traceparent?: string; tracestate?: string } | null;
+  /** Epoch ms since when the job has waited to run: its creation, or the due time of its retry. */
+  queued_at_ms?: number;
 }
 
 /**

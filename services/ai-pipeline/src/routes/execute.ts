@@ -8,6 +8,7 @@ import type { PipelineMetrics } from '../metrics';
 import type { Selector } from '../selector/selector';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
 import { ClientClosedError, isRetryable } from '../tools/tool-error';
+import { inToolSpan } from '../tools/tool-span';
 
 /** Longest accepted `input`, in characters. */
 export const MAX_INPUT_CHARS = 100_000;
@@ -68,7 +69,7 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
     logger.debug({ selected_by: selectedBy }, 'running tool');
     let output: JsonValue;
     try {
-      output = await tool.execute(params, { input: body.input, signal, traceId: request.traceId, logger });
+      output = await inToolSpan(tool.name, selectedBy, () => tool.execute(params, { input: body.input, signal, traceId: request.traceId, logger }));
     } catch (err) {
       // A tool that stopped on the signal without saying why ends with the signal's reason.
       throw signal.aborted && !isAppError(err) ? signal.reason : err;

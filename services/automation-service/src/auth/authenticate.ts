@@ -68,6 +68,8 @@ export function registerAuth(app: FastifyInstance, opts: { keys: KeySource }): v
       throw new AppError('UNAUTHORIZED', secret === undefined ? 'an API key is required: send Authorization: Bearer <key>' : 'the API key is not valid (unknown, revoked or expired)');
     }
     request.caller = { workspaceId: grant.workspace_id, actorId: grant.actor_id, scopes: grant.scopes, keyId: grant.key_id };
+    // The workspace is no secret and tells an operator whose request a line is; the key is never logged.
+    request.bindLog({ workspace_id: grant.workspace_id });
     if (!grant.scopes.includes(scope)) {
       reply.header('www-authenticate', `${CHALLENGE}, error="insufficient_scope", scope="${scope}"`);
       throw new AppError('FORBIDDEN', `the API key lacks the scope ${scope}`);

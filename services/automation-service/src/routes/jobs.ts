@@ -10,7 +10,7 @@ import type { QueueMetrics } from '../jobs/queue-metrics';
 import { JOB_ID_PATTERN, listQuerySchema, submitBodySchema } from '../jobs/schemas';
 import { idempotencyKeyOf } from '../guardrails/idempotency';
 import { notFound, storeCall } from '../jobs/store-errors';
-import { jobTraceContext } from '../jobs/trace-context';
+import { publishInTrace } from '../jobs/trace-context';
 
 export interface JobRoutesDeps {
   store: JobStore;
@@ -50,16 +50,18 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       });
     }
     const { job, replayed } = await storeCall(() =>
-      store.enqueue({
-        workspace_id: caller.workspaceId,
-        actor_id: caller.actorId,
-        action: body.action,
-        params: body.params,
-        priority: body.priority,
-        max_attempts: body.max_attempts,
-        client_request_id: body.client_request_id ?? headerKey,
-        trace: jobTraceContext(request.traceId),
-      }),
+      publishInTrace(request.traceId, (trace) =>
+        store.enqueue({
+          workspace_id: caller.workspaceId,
+          actor_id: caller.actorId,
+          action: body.action,
+          params: body.params,
+          priority: body.priority,
+          max_attempts: body.max_attempts,
+          client_request_id: body.client_request_id ?? headerKey,
+          trace,
+        }),
+      ),
     );
     if (!replayed) {
       deps.queueMetrics.recordEnqueue('submit');
