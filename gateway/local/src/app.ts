@@ -1,8 +1,9 @@
 /**
  * The proxy listener: Kong's request phases on Fastify hooks, plugins in Kong's priority
  * order (correlation-id 100001, cors 2000, request-size-limiting 951, rate-limiting 910,
- * prometheus 13):
- *   onRequest   router (404 when nothing matches), correlation-id, cors preflight
+ * opentelemetry 14, prometheus 13):
+ *   onRequest   correlation-id, trace id, router (404 when nothing matches), opentelemetry
+ *               (span name, propagation headers), cors preflight
  *   body parser request-size-limiting (bodies are buffered, as Kong's request_buffering)
  *   preHandler  rate-limiting
  *   handler     proxy to the upstream (./proxy.ts)
@@ -21,6 +22,7 @@ import { GATEWAY_ERRORS, newContext, sendGatewayError } from './gateway-context'
 import type { GatewayModel } from './kong-config/model';
 import { createCorrelationId } from './plugins/correlation-id';
 import { createCors } from './plugins/cors';
+import { createTracing } from './plugins/opentelemetry';
 import type { KongMetrics } from './plugins/prometheus';
 import { createRateLimiting } from './plugins/rate-limiting';
 import { bodyLimitBytes } from './plugins/request-size-limiting';
@@ -38,6 +40,8 @@ export interface AppDeps {
   dispatchers: UpstreamDispatchers;
   /** Wall clock for rate-limit windows (ms since epoch); tests pin it. */
   clock?: () => number;
+  /** True when an OpenTelemetry SDK records spans in this process (see plugins/opentelemetry.ts). */
+  tracing?: boolean;
 }
 
 export function createApp(deps: AppDeps): FastifyInstance {
@@ -61,6 +65,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
 
   const router = new Router(model.services);
   const correlation = createCorrelationId(model.plugins.correlationId);
+  const tracing = createTracing(model.plugins.openTelemetry, deps.tracing ?? false);
   const cors = model.plugins.cors && createCors(model.plugins.cors);
   const rateLimitConfig = model.plugins.rateLimiting;
   const rateLimiting = rateLimitConfig && createRateLimiting(rateLimitConfig, deps.clock);
@@ -69,13 +74,15 @@ export function createApp(deps: AppDeps): FastifyInstance {
     deps.connections.requestStarted();
     // 'close' fires once whether the answer finished or the client went away.
     reply.raw.once('close', () => deps.connections.requestFinished());
-    request.gateway = newContext(request, '');
-    request.gateway.traceId = correlation.access(request);
-    // Kong keeps any client id; logs get a bounded copy of it.
-    request.log = request.log.child({ trace_id: request.gateway.traceId.slice(0, 128) });
+    const ctx = (request.gateway = newContext(request));
+    ctx.requestId = correlation.access(request);
+    ctx.traceId = tracing.correlationId(request, ctx.requestId);
+    // Kong keeps any client request id; logs get a bounded copy of it.
+    request.log = request.log.child({ trace_id: ctx.traceId.slice(0, 128), request_id: ctx.requestId.slice(0, 128) });
     const match = router.match(request.method, pathOf(request.url));
     if (!match) return sendGatewayError(request, reply, GATEWAY_ERRORS.noRoute());
-    request.gateway.match = match;
+    ctx.match = match;
+    tracing.access(request, match.route);
     if (cors?.preflight(request, reply)) return reply;
     return undefined;
   });

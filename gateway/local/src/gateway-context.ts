@@ -1,10 +1,10 @@
 /**
  * What the gateway knows about one request as it moves through Kong's phases (access,
- * header_filter, log): the matched route, the trace id, who produced the answer, the
- * timings Kong's latency metrics are made of, and headers plugins add to the response.
+ * header_filter, log): the matched route, its ids, who produced the answer, the timings
+ * Kong's latency metrics are made of, and headers plugins change upstream and downstream.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, errorEnvelope } from '@opsconductor/kit';
+import { AppError, TRACE_ID_HEADER, errorEnvelope } from '@opsconductor/kit';
 import type { ErrorCode } from '@opsconductor/kit';
 import type { TargetModel } from './kong-config/model';
 import type { RouteMatch } from './router';
@@ -12,6 +12,9 @@ import type { RouteMatch } from './router';
 export interface GatewayContext {
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** The gateway's own id of the request (correlation-id plugin: X-Request-Id). */
+  requestId: string;
+  /** The id a client quotes: its valid X-Trace-Id, else the trace's id, else requestId. */
   traceId: string;
   match: RouteMatch | undefined;
   /** `service` when the upstream produced the response, `kong` when the gateway did. */
@@ -21,8 +24,8 @@ export interface GatewayContext {
   /** performance.now() when the upstream's response headers arrived. */
   upstreamHeadersAt: number | undefined;
   target: TargetModel | undefined;
-  /** Headers set on the request sent upstream (e.g. the generated correlation id). */
-  upstreamHeaders: Record<string, string>;
+  /** Headers set on the request sent upstream (e.g. the generated request id); undefined removes the client's. */
+  upstreamHeaders: Record<string, string | undefined>;
   /** Headers plugins add to the response in header_filter (e.g. rate-limit counters). */
   responseHeaders: Record<string, string>;
   /** Bytes already written on this connection when the request began (for egress bytes). */
@@ -37,10 +40,11 @@ declare module 'fastify' {
   }
 }
 
-export function newContext(request: FastifyRequest, traceId: string): GatewayContext {
+export function newContext(request: FastifyRequest): GatewayContext {
   return {
     startedAt: performance.now(),
-    traceId,
+    requestId: '',
+    traceId: '',
     match: undefined,
     source: 'kong',
     upstreamStartedAt: undefined,
@@ -65,11 +69,15 @@ export const GATEWAY_ERRORS = {
   rateLimited: (code: ErrorCode, message: string, retryAfterS: number) => new AppError(code, message, { retryAfterS }),
 };
 
-/** Answers with our error envelope; the gateway (not the upstream) is the source. */
+/**
+ * Answers with our error envelope; the gateway (not the upstream) is the source. Its trace id
+ * also goes in X-Trace-Id, as on the services' answers.
+ */
 export function sendGatewayError(request: FastifyRequest, reply: FastifyReply, error: AppError, status = error.status): FastifyReply {
   const ctx = request.gateway;
   if (ctx) ctx.source = 'kong';
   if (error.retryAfterS !== undefined) reply.header('retry-after', String(error.retryAfterS));
+  if (ctx?.traceId) reply.header(TRACE_ID_HEADER, ctx.traceId);
   const durationMs = Math.round((performance.now() - (ctx?.startedAt ?? performance.now())) * 100) / 100;
   return reply
     .code(status)

@@ -25,6 +25,11 @@ export interface GatewayOptions {
   logger: Logger;
   /** Rate-limit clock (ms since epoch); defaults to Date.now. */
   clock?: () => number;
+  /**
+   * An OpenTelemetry SDK records spans in this process (main.ts: instrument.ts's startTracing
+   * started; tests: a recording tracer). Then kong.yml must enable the opentelemetry plugin.
+   */
+  tracing?: boolean;
 }
 
 export interface Gateway {
@@ -40,13 +45,14 @@ export interface Gateway {
 
 /** Builds the gateway; throws KongConfigError (naming each bad field) when kong.yml cannot run here. */
 export function createGateway(opts: GatewayOptions): Gateway {
-  const model = opts.configText !== undefined ? parseGatewayConfig(opts.configText, '(config text)') : loadGatewayConfig(requireFile(opts.configFile));
+  const check = { tracing: opts.tracing ?? false };
+  const model = opts.configText !== undefined ? parseGatewayConfig(opts.configText, '(config text)', check) : loadGatewayConfig(requireFile(opts.configFile), check);
   const registry = new Registry();
   const connections = new ConnectionStats();
   const addresses = new TargetAddresses(opts.targetOverrides);
   const dispatchers = new UpstreamDispatchers(model.services);
   const metrics = createKongMetrics({ registry, config: model.plugins.prometheus, upstreams: model.upstreams, addresses, connections, nodeId: randomUUID() });
-  const proxy = createApp({ model, logger: opts.logger, metrics, connections, addresses, dispatchers, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const proxy = createApp({ model, logger: opts.logger, metrics, connections, addresses, dispatchers, tracing: check.tracing, ...(opts.clock ? { clock: opts.clock } : {}) });
   const status = createStatusApp({ registry, logger: opts.logger, connections, configurationHash: model.configurationHash });
   return {
     model,

@@ -6,6 +6,7 @@ export type { GatewayConfig } from './config';
 export { createGateway } from './gateway';
 export type { Gateway, GatewayOptions } from './gateway';
 export { checkGatewayConfig, checkKongConfig, KongConfigError, loadGatewayConfig, parseGatewayConfig } from './kong-config/load';
+export type { GatewayCheckOptions } from './kong-config/load';
 export type { GatewayModel } from './kong-config/model';
 export { createStatusApp } from './status-app';
 export { parseTargetOverrides, TargetAddresses } from './target-addresses';

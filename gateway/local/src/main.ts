@@ -3,6 +3,8 @@
  * cannot honour), listens on PORT (proxy) and STATUS_PORT (/metrics, /status, /health),
  * and drains on SIGTERM/SIGINT.
  */
+// First: when not preloaded with --require, it still patches http and undici before they load.
+import { tracing } from './instrument';
 import { createLogger, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { configSchema } from './config';
 import type { Gateway } from './gateway';
@@ -15,7 +17,7 @@ runMain('gateway-local', async () => {
 
   let gateway: Gateway;
   try {
-    gateway = createGateway({ configFile: config.GATEWAY_CONFIG, targetOverrides: config.GATEWAY_TARGET_OVERRIDES, logger });
+    gateway = createGateway({ configFile: config.GATEWAY_CONFIG, targetOverrides: config.GATEWAY_TARGET_OVERRIDES, logger, tracing: tracing.started });
   } catch (err) {
     if (err instanceof KongConfigError) {
       console.error(err.message);

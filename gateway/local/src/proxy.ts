@@ -71,7 +71,7 @@ export function createProxyHandler(deps: ProxyDeps) {
   };
 }
 
-/** The headers Kong sends upstream: Host of the target, X-Forwarded-*, X-Real-IP, plugin headers. */
+/** The headers Kong sends upstream: Host of the target, X-Forwarded-*, X-Real-IP, plugins' changes. */
 function upstreamHeaders(
   request: FastifyRequest,
   headers: Record<string, string | string[] | undefined>,
@@ -83,8 +83,15 @@ function upstreamHeaders(
   const forwardedFor = request.headers['x-forwarded-for'];
   const incomingHost = request.headers.host ?? '';
   const localPort = request.raw.socket?.localPort;
+  // Plugins take client headers off (undefined) or set their own; X-Forwarded-* are the proxy's.
+  const client = { ...headers };
+  const set: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.upstreamHeaders)) {
+    if (value === undefined) delete client[name];
+    else set[name] = value;
+  }
   const out: Record<string, string | string[] | undefined> = {
-    ...headers,
+    ...client,
     host: target.port === 80 ? target.host : `${target.host}:${target.port}`,
     'x-forwarded-for': forwardedFor ? `${String(forwardedFor)}, ${clientIp}` : clientIp,
     'x-forwarded-proto': 'http',
@@ -92,7 +99,7 @@ function upstreamHeaders(
     'x-forwarded-port': localPort === undefined ? undefined : String(localPort),
     'x-forwarded-path': pathOf(request.url),
     'x-real-ip': clientIp,
-    ...ctx.upstreamHeaders,
+    ...set,
   };
   if (ctx.match?.route.stripPath && ctx.match.prefix !== '') out['x-forwarded-prefix'] = ctx.match.prefix;
   // reply-from labels a forwarded body; keep the client's (absent) Content-Type as it was.

@@ -75,13 +75,14 @@ export interface RunningGateway {
 
 export async function startGateway(
   configText: string,
-  opts: { overrides?: ReadonlyMap<string, Address>; clock?: () => number } = {},
+  opts: { overrides?: ReadonlyMap<string, Address>; clock?: () => number; tracing?: boolean } = {},
 ): Promise<RunningGateway> {
   const gateway = createGateway({
     configText,
     logger: createLogger({ service: 'gateway-local-test', level: 'silent' }),
     ...(opts.overrides ? { targetOverrides: opts.overrides } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.tracing !== undefined ? { tracing: opts.tracing } : {}),
   });
   await gateway.proxy.listen({ host: '127.0.0.1', port: 0 });
   await gateway.status.listen({ host: '127.0.0.1', port: 0 });
@@ -141,6 +142,17 @@ export function createClient() {
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The gateway on the real gateway/kong.yml, its stable target pointed at a test upstream. */
-export function startRealGateway(upstreamPort: number): Promise<RunningGateway> {
-  return startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstreamPort }]]) });
+export function startRealGateway(upstreamPort: number, opts: { tracing?: boolean } = {}): Promise<RunningGateway> {
+  return startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstreamPort }]]), ...opts });
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -20,18 +20,37 @@ describe('plugins of the real kong.yml', () => {
     await client.close();
   });
 
-  describe('correlation-id', () => {
-    it('generates an X-Trace-Id when none is sent, sends it upstream and echoes it downstream', async () => {
+  describe('correlation-id (X-Request-Id)', () => {
+    it('generates an X-Request-Id when none is sent, sends it upstream and echoes it downstream', async () => {
       const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{}' });
-      const id = res.headers['x-trace-id'];
+      const id = res.headers['x-request-id'];
       expect(id).toMatch(UUID);
-      expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe(id);
+      expect(upstream.seen.at(-1)?.headers['x-request-id']).toBe(id);
     });
 
-    it('preserves the X-Trace-Id the client sent, upstream and downstream', async () => {
-      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { 'x-trace-id': 'abc-123-def' }, body: '{}' });
-      expect(res.headers['x-trace-id']).toBe('abc-123-def');
-      expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe('abc-123-def');
+    it('keeps the X-Request-Id the client sent, upstream and downstream', async () => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { 'x-request-id': 'req-42' }, body: '{}' });
+      expect(res.headers['x-request-id']).toBe('req-42');
+      expect(upstream.seen.at(-1)?.headers['x-request-id']).toBe('req-42');
+    });
+  });
+
+  describe('X-Trace-Id, which the gateway leaves alone', () => {
+    it('makes none when the client sent none, and returns the upstream\'s own', async () => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(200);
+      expect(upstream.seen.at(-1)?.headers).not.toHaveProperty('x-trace-id');
+      expect(res.headers['x-trace-id']).toBe('set-by-upstream');
+    });
+
+    it.each([
+      ['a valid id', 'abc-123-def'],
+      ['one the services will replace', 'not a valid trace id!'],
+    ])("passes the client's X-Trace-Id upstream as sent (%s)", async (_what, sent) => {
+      const res = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { 'x-trace-id': sent }, body: '{}' });
+      expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe(sent);
+      expect(res.headers['x-trace-id']).toBe('set-by-upstream');
+      expect(res.headers['x-request-id']).toMatch(UUID);
     });
   });
 
@@ -46,17 +65,17 @@ describe('plugins of the real kong.yml', () => {
       expect(res.text).toBe('');
       expect(res.headers['access-control-allow-origin']).toBe(origin);
       expect(res.headers['access-control-allow-methods']).toBe('GET,POST,OPTIONS');
-      expect(res.headers['access-control-allow-headers']).toBe('Accept,Authorization,Content-Type,Idempotency-Key,X-Trace-Id');
+      expect(res.headers['access-control-allow-headers']).toBe('Accept,Authorization,Content-Type,Idempotency-Key,X-Trace-Id,X-Request-Id');
       expect(res.headers['access-control-max-age']).toBe('3600');
       expect(res.headers.vary).toBe('Origin');
-      expect(res.headers['x-trace-id']).toMatch(UUID);
+      expect(res.headers['x-request-id']).toMatch(UUID);
       expect(upstream.seen.length).toBe(before);
     });
 
     it('adds allow-origin and the exposed headers to proxied answers for an allowed origin only', async () => {
       const allowed = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { origin: 'http://127.0.0.1:3100' }, body: '{}' });
       expect(allowed.headers['access-control-allow-origin']).toBe('http://127.0.0.1:3100');
-      expect(String(allowed.headers['access-control-expose-headers'])).toContain('X-Trace-Id');
+      expect(String(allowed.headers['access-control-expose-headers']).split(',')).toEqual(expect.arrayContaining(['X-Trace-Id', 'X-Request-Id']));
       const other = await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: '{}' });
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     });
@@ -73,6 +92,7 @@ describe('plugins of the real kong.yml', () => {
       expect(res.status).toBe(413);
       expect(res.json()).toEqual({ success: false, error: { code: 'PAYLOAD_TOO_LARGE', message: 'Request size limit exceeded' }, trace_id: 'big-1', duration_ms: expect.any(Number) });
       expect(res.headers['x-trace-id']).toBe('big-1');
+      expect(res.headers['x-request-id']).toMatch(UUID);
       expect(upstream.seen.length).toBe(before);
     });
 

@@ -27,13 +27,25 @@ describe('proxying with the real kong.yml', () => {
     expect(seen?.headers['x-forwarded-path']).toBe('/ai/execute');
   });
 
-  it('answers 404 with the envelope and a trace id for a path no route matches', async () => {
+  it('answers 404 with the envelope for a path no route matches; without a trace its trace id is the X-Request-Id', async () => {
     const res = await client.call(`${gw.proxyUrl}/nope`);
     expect(res.status).toBe(404);
     const body = res.json();
     expect(body).toMatchObject({ success: false, error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
     expect(body.trace_id).toMatch(UUID);
+    expect(res.headers['x-request-id']).toBe(body.trace_id);
     expect(res.headers['x-trace-id']).toBe(body.trace_id);
+  });
+
+  it.each([
+    ['the client\'s valid X-Trace-Id', { 'x-trace-id': 'client-7', 'x-request-id': 'req-7' }, 'client-7'],
+    ['the client\'s X-Request-Id when it sent no X-Trace-Id', { 'x-request-id': 'req-8' }, 'req-8'],
+    ['the X-Request-Id when the X-Trace-Id is not a valid one', { 'x-trace-id': 'not valid!', 'x-request-id': 'req-9' }, 'req-9'],
+  ])('gives its own errors as trace id %s', async (_what, headers, expected) => {
+    const res = await client.call(`${gw.proxyUrl}/nope`, { headers });
+    expect(res.json().trace_id).toBe(expected);
+    expect(res.headers['x-trace-id']).toBe(expected);
+    expect(res.headers['x-request-id']).toBe(headers['x-request-id']);
   });
 
   it('answers 404 when the path matches but the method is not among the route methods', async () => {

@@ -21,6 +21,15 @@ describe('starting the stand-in', () => {
     expect((error as Error).message).toContain('services[0].routes[0].hosts: not implemented by the local gateway');
   });
 
+  it('refuses to run with spans recorded when kong.yml has no opentelemetry plugin', () => {
+    const text = realConfigText();
+    const withoutPlugin = text.slice(0, text.indexOf('  # One trace per request'));
+    expect(withoutPlugin).not.toContain('name: opentelemetry');
+    expect(() => createGateway({ configText: withoutPlugin, logger })).not.toThrow();
+    expect(() => createGateway({ configText: withoutPlugin, logger, tracing: true })).toThrow(KongConfigError);
+    expect(() => createGateway({ configText: withoutPlugin, logger, tracing: true })).toThrow(/plugins: no opentelemetry plugin, but spans are recorded/);
+  });
+
   it('refuses a missing config file, naming it', () => {
     expect(() => createGateway({ configFile: '/nonexistent/kong.yml', logger })).toThrow(/\/nonexistent\/kong.yml cannot be used/);
   });

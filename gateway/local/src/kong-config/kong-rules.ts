@@ -111,6 +111,15 @@ export const routerPath = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** typedefs.url: LuaSocket's url.parse must find a host (`//host`) and a scheme (`scheme:`). */
+export const url = z.string({ message: 'expected a string' }).superRefine((value, ctx) => {
+  const scheme = /^[A-Za-z0-9][A-Za-z0-9+.-]*:/.exec(value)?.[0];
+  const authority = /^\/\/([^/?#]*)/.exec(value.slice(scheme?.length ?? 0))?.[1];
+  const hostName = authority?.replace(/^.*@/, '').replace(/:\d*$/, '');
+  if (!hostName) ctx.addIssue({ code: 'custom', message: 'missing host in url' });
+  else if (!scheme) ctx.addIssue({ code: 'custom', message: 'missing scheme in url' });
+});
+
 /** A regex the way the cors plugin accepts `origins` entries: `*` or something that compiles. */
 export const asteriskOrRegex = z.string().superRefine((value, ctx) => {
   if (value === '*') return;

@@ -46,28 +46,39 @@ export function checkKongConfig(text: string): KongCheck {
   return references.length > 0 ? { errors: references } : { errors: [], config: parsed.data, raw: raw as Record<string, unknown> };
 }
 
+export interface GatewayCheckOptions {
+  /** An OpenTelemetry SDK records spans in this process (OTEL_EXPORTER_OTLP_ENDPOINT, or a test's). */
+  tracing?: boolean;
+}
+
 /** Kong's rules plus the stand-in's: every problem, Kong's first; none means it can run here. */
-export function checkGatewayConfig(text: string): { problems: string[]; config?: DeclarativeConfig } {
+export function checkGatewayConfig(text: string, opts: GatewayCheckOptions = {}): { problems: string[]; config?: DeclarativeConfig } {
   const kong = checkKongConfig(text);
   if (!kong.config || !kong.raw) return { problems: kong.errors };
   const unsupported = checkSupported(kong.raw, kong.config);
+  // The SDK traces every request, which Kong does only with the plugin: refused, not diverged from.
+  if (opts.tracing && !(kong.config.plugins ?? []).some((p) => p.name === 'opentelemetry' && p.enabled)) {
+    unsupported.push(
+      'plugins: no opentelemetry plugin, but spans are recorded in this process (OTEL_EXPORTER_OTLP_ENDPOINT is set): Kong would record and propagate none; add the plugin or unset the variable',
+    );
+  }
   return unsupported.length > 0 ? { problems: unsupported } : { problems: [], config: kong.config };
 }
 
 /** Reads and checks the file at `file`, returning the model the stand-in runs, or throws KongConfigError. */
-export function loadGatewayConfig(file: string): GatewayModel {
+export function loadGatewayConfig(file: string, opts: GatewayCheckOptions = {}): GatewayModel {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new KongConfigError(file, [`(file): cannot read: ${(err as Error).message}`]);
   }
-  return parseGatewayConfig(text, file);
+  return parseGatewayConfig(text, file, opts);
 }
 
 /** Checks kong.yml text (`source` names it in the error), returning the model or throwing KongConfigError. */
-export function parseGatewayConfig(text: string, source: string): GatewayModel {
-  const { problems, config } = checkGatewayConfig(text);
+export function parseGatewayConfig(text: string, source: string, opts: GatewayCheckOptions = {}): GatewayModel {
+  const { problems, config } = checkGatewayConfig(text, opts);
   if (!config) throw new KongConfigError(source, problems);
   return buildModel(config, createHash('md5').update(text).digest('hex'));
 }

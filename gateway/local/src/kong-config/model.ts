@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeclarativeConfig } from './entity-schemas';
 import { splitHostPort } from './kong-rules';
-import type { CorrelationIdConfig, CorsConfig, PrometheusConfig, RateLimitingConfig, RequestSizeLimitingConfig } from './plugin-schemas';
+import type { CorrelationIdConfig, CorsConfig, OpenTelemetryConfig, PrometheusConfig, RateLimitingConfig, RequestSizeLimitingConfig } from './plugin-schemas';
 import { MODELLED_PLUGINS, isModelledPlugin } from './plugin-schemas';
 
 /** Kong's port for a target written without one. */
@@ -55,6 +55,7 @@ export interface PluginSet {
   requestSizeLimiting?: RequestSizeLimitingConfig;
   rateLimiting?: RateLimitingConfig;
   prometheus?: PrometheusConfig;
+  openTelemetry?: OpenTelemetryConfig;
 }
 
 export interface GatewayModel {
@@ -121,6 +122,9 @@ function pluginSet(config: DeclarativeConfig): PluginSet {
         break;
       case 'prometheus':
         set.prometheus = parsed as PrometheusConfig;
+        break;
+      case 'opentelemetry':
+        set.openTelemetry = parsed as OpenTelemetryConfig;
         break;
     }
   }

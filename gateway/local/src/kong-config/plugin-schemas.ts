@@ -1,10 +1,11 @@
 /**
- * The config schemas of the five plugins kong.yml uses, as Kong 3.9 defines them
- * (kong/plugins/<name>/schema.lua): every field, its type, enum, default and cross-field
- * rule. Other bundled plugins are known by name only (the stand-in implements none of them).
+ * The config schemas of the six plugins kong.yml uses, as Kong 3.9 defines them
+ * (kong/plugins/<name>/schema.lua and the typedefs they use): every field, its type, enum,
+ * default and cross-field rule. Other bundled plugins are known by name only (the stand-in
+ * implements none of them).
  */
 import { z } from 'zod';
-import { HTTP_PROTOCOLS, PROTOCOLS, asteriskOrRegex, headerName, host, path, port, timeoutMs } from './kong-rules';
+import { HTTP_PROTOCOLS, PROTOCOLS, asteriskOrRegex, headerName, host, path, port, timeoutMs, url } from './kong-rules';
 
 /** Plugins bundled with Kong 3.9 OSS: valid names in kong.yml, even where the stand-in refuses them. */
 export const KONG_BUNDLED_PLUGINS = new Set([
@@ -23,7 +24,13 @@ export type RateLimitPeriod = (typeof RATE_LIMIT_PERIODS)[number];
 const SYNC_RATE_REALTIME = -1;
 
 const bool = (fallback: boolean) => z.boolean({ message: 'expected a boolean' }).default(fallback);
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { message: `expected one of: ${values.join(', ')}` });
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (issue) => (issue.input === undefined ? 'required field missing' : `expected one of: ${values.join(', ')}`) });
+const between = (min: number, max: number, integer = false) => {
+  const number = z.number({ message: integer ? 'expected an integer' : 'expected a number' });
+  const range = `value should be between ${min} and ${max}`;
+  return (integer ? number.int('expected an integer') : number).min(min, range).max(max, range);
+};
 
 export const correlationIdConfig = z.strictObject({
   header_name: z.string().default('Kong-Request-ID'),
@@ -141,6 +148,65 @@ export const prometheusConfig = z.strictObject({
   upstream_health_metrics: bool(false),
 });
 
+/** typedefs.timeout: milliseconds, 0 .. 2^31-2 (plugin fields, unlike a service's, allow 0). */
+const pluginTimeout = (fallback: number) => between(0, 2 ** 31 - 2, true).default(fallback);
+
+/** kong/tools/queue_schema.lua (3.8+, with concurrency_limit): the queue of a plugin that sends batches. */
+const queueConfig = z.strictObject({
+  max_batch_size: between(1, 1_000_000, true).default(1),
+  max_coalescing_delay: between(0, 3600).default(1),
+  max_entries: between(1, 1_000_000, true).default(10000),
+  max_bytes: z.number({ message: 'expected an integer' }).int('expected an integer').optional(),
+  max_retry_time: z.number({ message: 'expected a number' }).default(60),
+  initial_retry_delay: between(0.001, 1_000_000).default(0.01),
+  max_retry_delay: between(0.001, 1_000_000).default(60),
+  concurrency_limit: z.union([z.literal(-1), z.literal(1)], { message: 'expected one of: -1, 1' }).default(1),
+});
+
+/** kong/observability/tracing/propagation/utils.lua FORMATS (3.8 and 3.9). */
+export const PROPAGATION_FORMATS = ['w3c', 'b3', 'b3-single', 'jaeger', 'ot', 'datadog', 'aws', 'gcp'] as const;
+/** b3 and b3-single share one extractor, named b3. */
+const EXTRACTORS = ['w3c', 'b3', 'jaeger', 'ot', 'datadog', 'aws', 'gcp'] as const;
+
+/** typedefs.propagation (kong/observability/tracing/propagation/schema.lua). */
+const propagationConfig = z.strictObject({
+  extract: z.array(oneOf(EXTRACTORS)).optional(),
+  clear: z.array(headerName).optional(),
+  inject: z.array(oneOf(['preserve', ...PROPAGATION_FORMATS])).optional(),
+  default_format: oneOf(PROPAGATION_FORMATS),
+});
+
+export const openTelemetryConfig = z
+  .strictObject({
+    traces_endpoint: url.optional(),
+    logs_endpoint: url.optional(),
+    headers: z.record(headerName, z.string({ message: 'expected a string' })).optional(),
+    // Kong's custom validator: every value a non-empty string.
+    resource_attributes: z.record(z.string(), z.string({ message: 'expected a string' }).min(1, 'required field missing')).optional(),
+    // The record's default applies when the whole field is absent: then batches of 200.
+    queue: queueConfig.prefault({ max_batch_size: 200 }),
+    // Deprecated (queue.max_batch_size and queue.max_coalescing_delay replace them), still accepted.
+    batch_span_count: z.number({ message: 'expected an integer' }).int('expected an integer').optional(),
+    batch_flush_delay: z.number({ message: 'expected an integer' }).int('expected an integer').optional(),
+    connect_timeout: pluginTimeout(1000),
+    send_timeout: pluginTimeout(5000),
+    read_timeout: pluginTimeout(5000),
+    http_response_header_for_traceid: z.string({ message: 'expected a string' }).optional(),
+    // Deprecated since 3.7; only read when propagation sets none of extract, clear, inject.
+    header_type: oneOf(['preserve', 'ignore', 'b3', 'b3-single', 'w3c', 'jaeger', 'ot', 'aws', 'gcp', 'datadog']).default('preserve'),
+    // Unset: kong.conf's tracing_sampling_rate decides.
+    sampling_rate: between(0, 1).optional(),
+    propagation: propagationConfig.prefault({ default_format: 'w3c' }),
+    // The deprecated shorthand for traces_endpoint.
+    endpoint: url.optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.traces_endpoint === undefined && config.logs_endpoint === undefined && config.endpoint === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'at least one of these fields must be non-empty: traces_endpoint, logs_endpoint' });
+    }
+  })
+  .transform(({ endpoint, ...config }) => (endpoint === undefined ? config : { ...config, traces_endpoint: endpoint }));
+
 /** The plugins modelled in full: config schema and the protocols their schema allows. */
 export const MODELLED_PLUGINS = {
   'correlation-id': { config: correlationIdConfig, protocols: HTTP_PROTOCOLS },
@@ -148,6 +214,7 @@ export const MODELLED_PLUGINS = {
   'request-size-limiting': { config: requestSizeLimitingConfig, protocols: HTTP_PROTOCOLS },
   'rate-limiting': { config: rateLimitingConfig, protocols: HTTP_PROTOCOLS },
   prometheus: { config: prometheusConfig, protocols: PROTOCOLS },
+  opentelemetry: { config: openTelemetryConfig, protocols: HTTP_PROTOCOLS },
 } as const;
 
 export type ModelledPluginName = keyof typeof MODELLED_PLUGINS;
@@ -156,6 +223,7 @@ export type CorsConfig = z.infer<typeof corsConfig>;
 export type RequestSizeLimitingConfig = z.infer<typeof requestSizeLimitingConfig>;
 export type RateLimitingConfig = z.infer<typeof rateLimitingConfig>;
 export type PrometheusConfig = z.infer<typeof prometheusConfig>;
+export type OpenTelemetryConfig = z.output<typeof openTelemetryConfig>;
 
 export function isModelledPlugin(name: string): name is ModelledPluginName {
   return Object.hasOwn(MODELLED_PLUGINS, name);

@@ -6,7 +6,8 @@
  */
 import type { DeclarativeConfig } from './entity-schemas';
 import { KNOWN_UNMODELLED_COLLECTIONS } from './entity-schemas';
-import { isModelledPlugin } from './plugin-schemas';
+import type { OpenTelemetryConfig } from './plugin-schemas';
+import { isModelledPlugin, openTelemetryConfig } from './plugin-schemas';
 
 const NOT_IMPLEMENTED = 'not implemented by the local gateway';
 
@@ -90,9 +91,52 @@ export function checkSupported(raw: Raw, config: DeclarativeConfig): string[] {
       case 'prometheus':
         if (config.ai_metrics === true) refuse(`${cfg}.ai_metrics`, `true is ${NOT_IMPLEMENTED}`);
         break;
+      case 'opentelemetry':
+        // Kong's checks passed, so this parses; the defaults decide what Kong would do.
+        openTelemetryProblems(openTelemetryConfig.parse(config), cfg, refuse);
+        break;
     }
   }
   return problems;
+}
+
+/**
+ * What the stand-in cannot do of the opentelemetry plugin. Its spans come from its own
+ * OpenTelemetry SDK (the http and undici instrumentations), which continue a W3C traceparent
+ * and send one upstream, record every trace their parent does not rule out, and export where
+ * the OTEL_* variables say: so only W3C propagation both ways and sampling_rate 1 are honoured.
+ * The export settings (traces_endpoint, headers, resource_attributes, queue, timeouts) belong
+ * to Kong's exporter; they are checked above against Kong's schema, not applied here.
+ */
+function openTelemetryProblems(otel: OpenTelemetryConfig, cfg: string, refuse: (field: string, why?: string) => void): void {
+  if (otel.logs_endpoint !== undefined) refuse(`${cfg}.logs_endpoint`, `OTLP logs are ${NOT_IMPLEMENTED}`);
+  if (otel.http_response_header_for_traceid !== undefined) refuse(`${cfg}.http_response_header_for_traceid`);
+  if (otel.sampling_rate === undefined) {
+    refuse(`${cfg}.sampling_rate`, `unset (kong.conf's tracing_sampling_rate decides, 0.01 by default) is ${NOT_IMPLEMENTED}; set 1`);
+  } else if (otel.sampling_rate !== 1) {
+    refuse(`${cfg}.sampling_rate`, `${otel.sampling_rate} is ${NOT_IMPLEMENTED} (only 1: every trace is recorded)`);
+  }
+
+  // `clear` is implemented: those headers are removed from the request sent upstream.
+  const { extract, clear, inject, default_format } = otel.propagation;
+  const at = `${cfg}.propagation`;
+  if (extract === undefined && clear === undefined && inject === undefined) {
+    // Kong then falls back to the deprecated header_type, which reads six more formats.
+    refuse(at, `unset, so header_type '${otel.header_type}' applies (b3, jaeger, ot, datadog, aws and gcp headers too), which is ${NOT_IMPLEMENTED}; set extract and inject to [w3c]`);
+    return;
+  }
+  if (!extract?.length) refuse(`${at}.extract`, `no extraction (a new trace for every request) is ${NOT_IMPLEMENTED}: it continues a client's W3C traceparent; set [w3c]`);
+  for (const [i, format] of (extract ?? []).entries()) {
+    if (format !== 'w3c') refuse(`${at}.extract[${i}]`, `'${format}' is ${NOT_IMPLEMENTED} (only w3c)`);
+  }
+  if (!inject?.length) refuse(`${at}.inject`, `no injection is ${NOT_IMPLEMENTED}: it always sends a W3C traceparent upstream; set [w3c]`);
+  for (const [i, format] of (inject ?? []).entries()) {
+    if (format !== 'w3c' && format !== 'preserve') refuse(`${at}.inject[${i}]`, `'${format}' is ${NOT_IMPLEMENTED} (only w3c)`);
+  }
+  // preserve injects the extracted format (w3c here), or default_format when nothing was extracted.
+  if (inject?.includes('preserve') && default_format !== 'w3c') {
+    refuse(`${at}.default_format`, `'${default_format}' (what preserve injects when no traceparent came in) is ${NOT_IMPLEMENTED} (only w3c)`);
+  }
 }
 
 function unimplementedFields(raw: Raw, implemented: readonly string[], at: string, refuse: (field: string) => void): void {
