@@ -37,3 +37,32 @@ const NAMES = new Set<string>([
 export function isDesignMetric(name: string): boolean {
   return NAMES.has(name);
 }
+
+/**
+ * Series of ours beyond DESIGN.md's list, for what it has no name for: the queue-worker's
+ * configured slots (ai_queue_workers counts only busy ones) and the wait of the oldest ready job.
+ */
+const OWN_EXTRA = ['ai_queue_worker_slots', 'ai_queue_oldest_pending_age_seconds'];
+
+/** Kong's prometheus plugin (3.x, as configured in gateway/kong.yml), per Kong's documentation. */
+export const KONG_METRICS = [
+  'kong_http_requests_total',
+  'kong_bandwidth_bytes',
+  'kong_upstream_target_health',
+  'kong_nginx_connections_total',
+  'kong_nginx_requests_total',
+  'kong_node_info',
+  'kong_datastore_reachable',
+  ...['kong_kong_latency_ms', 'kong_upstream_latency_ms', 'kong_request_latency_ms'].flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
+];
+
+const KNOWN = new Set<string>([...NAMES, ...OWN_EXTRA, ...KONG_METRICS, 'up']);
+
+/**
+ * A series some part of the mesh exports (DESIGN.md's, our extra gauges, Kong's) or Prometheus'
+ * own `up`. Recording rules' names are checked by whoever reads the rule files. The live check,
+ * against the running mesh's /metrics, is tests/e2e/metrics-contract.test.ts.
+ */
+export function isKnownMetric(name: string): boolean {
+  return KNOWN.has(name);
+}

@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { LATENCY_BUCKETS } from '@opsconductor/kit';
+import { LATENCY_BUCKETS, createTracedHistogram } from '@opsconductor/kit';
 import type { ErrorCode } from '@opsconductor/kit';
 
 /** `error_type` values: an envelope code, or CLIENT_CLOSED when the caller hung up first. */
@@ -32,7 +32,8 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
       labelNames: ['tool', 'status'] as const,
       registers,
     }),
-    requestDuration: new Histogram({
+    // Each bucket keeps the trace of its latest request as an exemplar (OpenMetrics scrapes).
+    requestDuration: createTracedHistogram({
       name: 'ai_request_duration_seconds',
       help: 'Time to answer POST /execute, by tool',
       labelNames: ['tool'] as const,

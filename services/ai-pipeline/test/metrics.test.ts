@@ -1,4 +1,7 @@
-import { promtoolCheckMetrics } from '@opsconductor/kit/testing';
+import { trace } from '@opentelemetry/api';
+import { createMetrics, openMetricsText } from '@opsconductor/kit';
+import { promtoolCheckMetrics, startRecordingTracing } from '@opsconductor/kit/testing';
+import { createPipelineMetrics, recordExecution } from '../src/metrics';
 import { sample, sendJson, startFakeProvider, startService } from './helpers';
 
 describe('ai_* metrics on the metrics app', () => {
@@ -36,5 +39,34 @@ describe('ai_* metrics on the metrics app', () => {
       await service.close();
       await provider.close();
     }
+  });
+});
+
+describe('ai_request_duration_seconds exemplars', () => {
+  let tracing: ReturnType<typeof startRecordingTracing>;
+  beforeAll(() => {
+    tracing = startRecordingTracing('ai-pipeline-test');
+  });
+  afterAll(() => tracing.shutdown());
+
+  it('carry the active trace in the OpenMetrics exposition only, on the bucket of the observation', async () => {
+    const metrics = createMetrics({ service: 'ai-pipeline-test', defaultMetrics: false });
+    const pipeline = createPipelineMetrics(metrics.registry);
+    const traceId = trace.getTracer('test').startActiveSpan('POST /execute', (span) => {
+      recordExecution(pipeline, 'echo', 0.003, undefined);
+      span.end();
+      return span.spanContext().traceId;
+    });
+    recordExecution(pipeline, 'llm', 0.003, 'BAD_GATEWAY'); // no active span: no exemplar
+
+    const om = await openMetricsText(metrics.registry);
+    const withExemplar = om.split('\n').filter((l) => l.startsWith('ai_request_duration_seconds_bucket{') && l.includes(' # {'));
+    expect(withExemplar).toHaveLength(1);
+    expect(withExemplar[0]).toMatch(new RegExp(`^ai_request_duration_seconds_bucket\\{le="0.005",tool="echo",service="ai-pipeline-test"\\} 1 # \\{trace_id="${traceId}"\\} 0.003 `));
+
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm' })).toBe(1);
+    expect(text).not.toContain('trace_id');
+    await expect(promtoolCheckMetrics(text)).resolves.toBe('');
   });
 });

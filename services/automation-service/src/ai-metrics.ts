@@ -1,6 +1,6 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { LATENCY_BUCKETS } from '@opsconductor/kit';
+import { LATENCY_BUCKETS, createTracedHistogram } from '@opsconductor/kit';
 import type { ErrorCode } from '@opsconductor/kit';
 
 /** Label for calls whose tool ai-pipeline did not name (it failed before choosing one, or never answered). */
@@ -34,7 +34,8 @@ export function createAiMetrics(registry: Registry, opts: AiMetricsOptions = {})
     labelNames: ['tool', 'status'] as const,
     registers: [registry],
   });
-  const requestDuration = new Histogram({
+  // Each bucket keeps the trace of its latest request as an exemplar (OpenMetrics scrapes).
+  const requestDuration = createTracedHistogram({
     name: 'ai_request_duration_seconds',
     help: 'Time to answer POST /ai/execute, including the call to ai-pipeline, by tool',
     labelNames: ['tool'] as const,

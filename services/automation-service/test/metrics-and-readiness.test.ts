@@ -1,5 +1,7 @@
+import { trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
-import { promtoolCheckMetrics } from '@opsconductor/kit/testing';
+import { openMetricsText } from '@opsconductor/kit';
+import { promtoolCheckMetrics, startRecordingTracing } from '@opsconductor/kit/testing';
 import { createAiMetrics } from '../src/ai-metrics';
 import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline } from './fake-pipeline';
@@ -109,5 +111,39 @@ describe('GET /ready', () => {
       await caller.close();
       await service.close();
     }
+  });
+});
+
+describe('ai_request_duration_seconds exemplars', () => {
+  let tracing: ReturnType<typeof startRecordingTracing>;
+  beforeAll(() => {
+    tracing = startRecordingTracing('automation-service-test');
+  });
+  afterAll(() => tracing.shutdown());
+
+  it('carry the active trace, successes and errors alike, in the OpenMetrics exposition only', async () => {
+    const registry = new Registry();
+    const metrics = createAiMetrics(registry);
+    const inSpan = (record: () => void): string =>
+      trace.getTracer('test').startActiveSpan('POST /ai/execute', (span) => {
+        record();
+        span.end();
+        return span.spanContext().traceId;
+      });
+    const ok = inSpan(() => metrics.recordSuccess('echo', 0.003));
+    const failed = inSpan(() => metrics.recordError('echo', 'TIMEOUT', 0.7));
+    metrics.recordSuccess('echo', 2); // no active span: no exemplar on its bucket
+
+    const exemplars = (await openMetricsText(registry))
+      .split('\n')
+      .filter((l) => l.startsWith('ai_request_duration_seconds_bucket{') && l.includes(' # {'))
+      .map((l) => [/le="([^"]+)"/.exec(l)?.[1], /# \{trace_id="([0-9a-f]{32})"\}/.exec(l)?.[1]]);
+    expect(exemplars).toEqual([
+      ['0.005', ok],
+      ['1', failed],
+    ]);
+    const text = await registry.metrics();
+    expect(text).not.toContain('trace_id');
+    await expect(promtoolCheckMetrics(text)).resolves.toBe('');
   });
 });

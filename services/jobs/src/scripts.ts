@@ -21,6 +21,7 @@ export const SCRIPT_NAMES = [
   'prune',
   'list',
   'erase',
+  'oldest-ready',
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

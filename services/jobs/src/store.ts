@@ -333,6 +333,20 @@ export function createJobStore(options: JobStoreOptions) {
       return rank === null ? null : rank + 1;
     },
 
+    /**
+     * How long, in ms by the store's clock, the longest-waiting job ready to run has been in the
+     * ready queue, over all partitions; null when no job is ready. A job's wait counts from when
+     * it last entered the queue (enqueue, retry due, lease lost, release). One short read-only
+     * script per partition.
+     */
+    async oldestReadyAgeMs(): Promise<number | null> {
+      const heads = await Promise.all(
+        Array.from({ length: o.partitions }, (_, p) => onPartition('oldest-ready', p, [keys.ready(p)], []) as Promise<string | null>),
+      );
+      const enqueued = heads.flatMap((at) => (at === null ? [] : [Number(at)]));
+      return enqueued.length === 0 ? null : Math.max(0, o.now() - Math.min(...enqueued));
+    },
+
     /** Job counts per status over all partitions (exact: every script keeps T:stats). */
     async depth(): Promise<Record<JobStatus, number>> {
       const stats = await Promise.all(Array.from({ length: o.partitions }, (_, p) => redis.hgetall(keys.stats(p))));

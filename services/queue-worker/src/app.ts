@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { Gauge } from 'prom-client';
-import { JOB_STATUSES, redisReadiness } from '@opsconductor/jobs';
+import { redisReadiness } from '@opsconductor/jobs';
 import type { JobStore, RedisClient } from '@opsconductor/jobs';
 import { createMetricsApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger, ReadinessCheck } from '@opsconductor/kit';
@@ -10,7 +9,7 @@ import { pipelineReadiness } from '@opsconductor/pipeline-client';
 import { createJobAudit } from './job-audit';
 import type { AuditSink } from './job-audit';
 import { workerStoreFor } from './job-store-adapter';
-import { createWorkerMetrics } from './metrics';
+import { createWorkerMetrics, registerQueueGauges } from './metrics';
 import { startWorker } from './worker';
 import { handleStoreMessage } from './store-messages';
 import type { Worker } from './worker';
@@ -46,16 +45,8 @@ export interface WorkerApp {
 /** Wires the claim loop to the store, its pub/sub messages and the metrics port. */
 export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
   const workerMetrics = createWorkerMetrics(deps.metrics.registry);
-  new Gauge({
-    name: 'ai_queue_depth',
-    help: 'Jobs in the store by status (all workspaces, all partitions)',
-    labelNames: ['status'] as const,
-    registers: [deps.metrics.registry],
-    async collect() {
-      const depth = await deps.store.depth();
-      for (const status of JOB_STATUSES) this.set({ status }, depth[status]);
-    },
-  });
+  const slots = deps.actionsEnabled === false ? 0 : deps.concurrency;
+  registerQueueGauges(deps.metrics.registry, { store: deps.store, slots });
 
   const worker = startWorker({
     store: workerStoreFor(deps.store, deps.partitions),
@@ -64,7 +55,7 @@ export async function createWorkerApp(deps: WorkerAppDeps): Promise<WorkerApp> {
     metrics: workerMetrics,
     audit: deps.auditWriter ? createJobAudit(deps.auditWriter) : undefined,
     workerId: `${hostname()}:${process.pid}`,
-    concurrency: deps.actionsEnabled === false ? 0 : deps.concurrency,
+    concurrency: slots,
     leaseMs: deps.leaseMs,
     maintenanceMs: deps.maintenanceMs,
   });

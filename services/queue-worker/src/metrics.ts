@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { JOB_STATUSES } from '@opsconductor/jobs';
+import type { JobStore } from '@opsconductor/jobs';
 import { LATENCY_BUCKETS } from '@opsconductor/kit';
 
 /** How a job run ended, as worker_jobs_total{status} counts it. */
@@ -14,7 +16,7 @@ export interface WorkerMetrics {
   workers: Gauge;
 }
 
-/** The queue-worker's series (DESIGN.md "Metric names"); ai_queue_depth is registered by the caller from the store. */
+/** The queue-worker's own series (DESIGN.md "Metric names"); the store's are in registerQueueGauges. */
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const jobs = new Counter({
     name: 'worker_jobs_total',
@@ -35,4 +37,38 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     workers: new Gauge({ name: 'ai_queue_workers', help: 'Worker slots of this process currently running a job', registers: [registry] }),
   };
+}
+
+/**
+ * The gauges read from the store at scrape time, whole queue (every workspace, every partition;
+ * each replica reports the same values): ai_queue_depth{status} and
+ * ai_queue_oldest_pending_age_seconds, the wait of the longest-waiting job ready to run (0 when
+ * none), which shows a stalled or starved queue that depth alone does not. And this process's
+ * capacity, ai_queue_worker_slots (0 with actions disabled), against which ai_queue_workers
+ * (slots busy) reads as utilisation.
+ */
+export function registerQueueGauges(registry: Registry, opts: { store: Pick<JobStore, 'depth' | 'oldestReadyAgeMs'>; slots: number }): void {
+  new Gauge({
+    name: 'ai_queue_depth',
+    help: 'Jobs in the store by status (all workspaces, all partitions)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const depth = await opts.store.depth();
+      for (const status of JOB_STATUSES) this.set({ status }, depth[status]);
+    },
+  });
+  new Gauge({
+    name: 'ai_queue_oldest_pending_age_seconds',
+    help: 'Seconds the longest-waiting pending job ready to run has been in the queue (all partitions; 0 when none)',
+    registers: [registry],
+    async collect() {
+      this.set(((await opts.store.oldestReadyAgeMs()) ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'ai_queue_worker_slots',
+    help: 'Job slots this worker process runs (its concurrency; 0 when ACTIONS_ENABLED=false)',
+    registers: [registry],
+  }).set(opts.slots);
 }
