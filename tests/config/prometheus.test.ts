@@ -1,21 +1,26 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
+import { ERROR_CODES } from '../../services/kit/src/errors';
 import type { ComposeFile } from './compose-config';
 import { containerPort, loadResolvedCompose } from './compose-config';
-import { isDesignMetric } from './design-metrics';
+import { isKnownMetric } from './design-metrics';
 import { parsePromql } from './promql';
 import { REPO_ROOT, runTool } from './run-tool';
 
 const PROMTOOL = { debianPackage: 'prometheus' };
 const PROM_DIR = path.join(REPO_ROOT, 'monitoring/prometheus');
 const CONFIG = path.join(PROM_DIR, 'prometheus.yml');
+const RUNBOOK = path.join(REPO_ROOT, 'docs/RUNBOOK.md');
+const RUNBOOK_URL = 'https://github.com/opsconductor/opsconductor/blob/main/docs/RUNBOOK.md#';
 
 interface ScrapeConfig {
   job_name: string;
   static_configs?: { targets: string[]; labels?: Record<string, string> }[];
   /** Service discovery by DNS: every address a compose service name resolves to (its replicas). */
   dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  relabel_configs?: { source_labels?: string[]; target_label?: string; replacement?: string; action?: string }[];
 }
 
 interface PrometheusConfig {
@@ -24,7 +29,7 @@ interface PrometheusConfig {
   scrape_configs: ScrapeConfig[];
 }
 
-interface AlertRule {
+interface Rule {
   alert?: string;
   record?: string;
   expr: string;
@@ -33,9 +38,44 @@ interface AlertRule {
   annotations?: Record<string, string>;
 }
 
-interface RuleTestFile {
-  tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+interface AlertCase {
+  alertname: string;
+  exp_alerts?: { exp_labels?: Record<string, string> }[];
 }
+
+interface RuleTestFile {
+  tests: { alert_rule_test?: AlertCase[] }[];
+}
+
+/**
+ * The recording rules dashboards are promised (issue 6): SLO inputs per job and track, and the
+ * queue's rates. Renaming one breaks a dashboard.
+ */
+const RECORDED = [
+  'job:ai_requests:rate5m',
+  'job:ai_request_errors:rate5m',
+  ...['5m', '30m', '1h', '6h', '1d', '3d'].map((w) => `job:ai_request_error_ratio:rate${w}`),
+  ...['p50', 'p95', 'p99'].map((q) => `job:ai_request_duration_seconds:${q}_5m`),
+  'ai_queue:enqueue:rate5m',
+  'ai_queue:dequeue:rate5m',
+];
+
+/** Recorded for the dashboards only: no alert or rule reads them (grafana.test.ts sees the dashboards). */
+const FOR_DASHBOARDS = [
+  'job:ai_request_error_ratio:rate1d',
+  'job:ai_request_duration_seconds:p50_5m',
+  'job:ai_request_duration_seconds:p99_5m',
+  'ai_queue:enqueue:rate5m',
+];
+
+/**
+ * The envelope codes that are our failures: the 5xx of the kit's one registry of codes. The SLO
+ * and the error alerts count these alone; the caller's 4xx and CLIENT_CLOSED never page.
+ */
+const SERVER_CODES = Object.entries(ERROR_CODES)
+  .filter(([, status]) => status >= 500)
+  .map(([code]) => code)
+  .sort();
 
 function yamlFiles(dir: string, suffix: string): string[] {
   return readdirSync(dir)
@@ -46,9 +86,12 @@ function yamlFiles(dir: string, suffix: string): string[] {
 const config = parse(readFileSync(CONFIG, 'utf8')) as PrometheusConfig;
 const ruleFiles = yamlFiles(path.join(PROM_DIR, 'rules'), '.yml');
 const ruleTestFiles = yamlFiles(path.join(PROM_DIR, 'tests'), '.test.yml');
-const alerts: AlertRule[] = ruleFiles.flatMap(
-  (f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules).filter((r) => r.alert),
-);
+const rules: Rule[] = ruleFiles.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+const alerts = rules.filter((r) => r.alert);
+const records = rules.filter((r) => r.record);
+const recordedNames = new Set(records.map((r) => r.record!));
+/** An alert name with the static labels that tell its rules apart (AIErrorBudgetBurn has three). */
+const alertTitle = (a: Rule) => [a.alert, ...Object.entries(a.labels ?? {}).filter(([k]) => k !== 'severity').map(([k, v]) => `${k}=${v}`)].join(' ');
 
 describe('monitoring/prometheus', () => {
   describe('promtool', () => {
@@ -59,7 +102,7 @@ describe('monitoring/prometheus', () => {
       for (const file of ruleFiles) expect(result.stdout).toContain(path.basename(file));
     });
 
-    it('passes the alert rule unit tests', async () => {
+    it('passes the rule unit tests', async () => {
       expect(ruleTestFiles.length).toBeGreaterThan(0);
       const result = await runTool('promtool', ['test', 'rules', ...ruleTestFiles], PROMTOOL);
       expect({ code: result.code, output: result.stdout + result.stderr }).toEqual({ code: 0, output: expect.stringContaining('SUCCESS') });
@@ -100,44 +143,139 @@ describe('monitoring/prometheus', () => {
       }
     });
 
-    it('tells the canary apart from the stable automation-service', () => {
-      const job = config.scrape_configs.find((c) => c.job_name === 'automation-service')!;
-      const tracks = Object.fromEntries((job.static_configs ?? []).map((s) => [s.targets[0], s.labels?.track]));
-      expect(tracks).toEqual({ 'automation-service:9091': 'stable', 'automation-service-canary:9091': 'canary' });
+    it('gives every target a track, canary only for the canary automation-service', () => {
+      const tracks = Object.fromEntries(config.scrape_configs.flatMap((job) => targetsOf(job).map((t) => [t, trackOf(job, t)])));
+      expect(tracks).toEqual({
+        'automation-service:9091': 'stable',
+        'automation-service-canary:9091': 'canary',
+        'ai-pipeline:9092': 'stable',
+        'queue-worker:9093': 'stable',
+        'kong:8100': 'stable',
+        'localhost:9090': 'stable',
+      });
+    });
+  });
+
+  describe('recording rules', () => {
+    it('record the names dashboards are promised, each once', () => {
+      expect(records.map((r) => r.record).sort()).toEqual([...RECORDED].sort());
+    });
+
+    it('are each read by an alert or another rule, or listed as for the dashboards', () => {
+      const read = new Set(rules.flatMap((r) => parsePromql(r.expr).metrics));
+      expect(records.map((r) => r.record!).filter((name) => !read.has(name)).sort()).toEqual([...FOR_DASHBOARDS].sort());
+    });
+  });
+
+  describe('error counts', () => {
+    const ruleName = (r: Rule) => (r.alert ? alertTitle(r) : r.record!);
+
+    it('read ai_request_errors_total only through an allowlist of the server-side codes', () => {
+      const reads = rules.flatMap((r) => selectorsOf(r.expr, 'ai_request_errors_total').map((matchers) => ({ rule: ruleName(r), matchers })));
+      // The SLO's recording rules do read it: the check below is not vacuous.
+      expect(reads.length).toBeGreaterThan(0);
+      for (const { rule, matchers } of reads) {
+        const errorType = matchers.filter((m) => m.name === 'error_type').map((m) => ({ op: m.op, codes: m.value.split('|').sort() }));
+        expect({ rule, errorType }).toEqual({ rule, errorType: [{ op: '=~', codes: SERVER_CODES }] });
+      }
+    });
+
+    it('never count failures from ai_requests_total{status="error"}, which holds the caller\'s mistakes too', () => {
+      const reads = rules.flatMap((r) => selectorsOf(r.expr, 'ai_requests_total').map((matchers) => ({ rule: ruleName(r), matchers })));
+      expect(reads.length).toBeGreaterThan(0);
+      for (const { rule, matchers } of reads) expect({ rule, status: matchers.filter((m) => m.name === 'status') }).toEqual({ rule, status: [] });
     });
   });
 
   describe('alert rules', () => {
-    it('define the seed\'s three SLO alerts', () => {
-      expect(alerts.map((a) => a.alert).sort()).toEqual(['AIExecutionHighErrorRate', 'AIExecutionHighLatencyP95', 'ServiceDown']);
+    it('cover execution, the jobs API, the queue, the error budget and the targets', () => {
+      expect([...new Set(alerts.map((a) => a.alert))].sort()).toEqual([
+        'AIErrorBudgetBurn',
+        'AIExecutionHighErrorRate',
+        'AIExecutionHighLatencyP95',
+        'AIJobProcessingStalled',
+        'AIJobsAPIErrorRateHigh',
+        'AIQueueDeadLetterGrowth',
+        'AIQueueDepthHigh',
+        'AIQueueNoWorkers',
+        'AIQueueWaitHigh',
+        'ServiceDown',
+      ]);
     });
 
-    it.each(alerts.map((a) => [a.alert!, a] as const))('%s waits with for:, has a severity and says what broke', (_name, alert) => {
+    it('burn the error budget on the SRE workbook\'s three window pairs', () => {
+      const burn = alerts.filter((a) => a.alert === 'AIErrorBudgetBurn').map((a) => a.labels);
+      expect(burn).toEqual([
+        { severity: 'critical', long_window: '1h', short_window: '5m' },
+        { severity: 'critical', long_window: '6h', short_window: '30m' },
+        { severity: 'warning', long_window: '3d', short_window: '6h' },
+      ]);
+    });
+
+    it.each(alerts.map((a) => [alertTitle(a), a] as const))('%s waits with for:, has a severity and says what broke', (_name, alert) => {
       expect(alert.for).toMatch(/^\d+[smh]$/);
       expect(['critical', 'warning']).toContain(alert.labels?.severity);
       expect(alert.annotations?.summary).toBeTruthy();
       expect(alert.annotations?.description).toBeTruthy();
     });
 
-    it.each(alerts.map((a) => [a.alert!, a] as const))('%s queries only metrics of DESIGN.md', (_name, alert) => {
-      const { metrics, errors } = parsePromql(alert.expr);
+    it.each(alerts.map((a) => [alertTitle(a), a] as const))('%s links its own section of docs/RUNBOOK.md', (_name, alert) => {
+      const anchors = markdownAnchors(readFileSync(RUNBOOK, 'utf8'));
+      const url = alert.annotations?.runbook_url ?? '';
+      expect(url.startsWith(RUNBOOK_URL)).toBe(true);
+      const anchor = url.slice(RUNBOOK_URL.length);
+      expect({ anchor, exists: anchors.includes(anchor) }).toEqual({ anchor: alert.alert!.toLowerCase(), exists: true });
+    });
+
+    it.each(rules.map((r) => [r.alert ? alertTitle(r) : r.record!, r] as const))('%s queries only exported series or recorded ones', (_name, rule) => {
+      const { metrics, errors } = parsePromql(rule.expr);
       expect(errors).toEqual([]);
       expect(metrics.length).toBeGreaterThan(0);
-      // `up` is Prometheus' own per-target series.
-      expect(metrics.filter((m) => m !== 'up' && !isDesignMetric(m))).toEqual([]);
+      expect(metrics.filter((m) => !isKnownMetric(m) && !recordedNames.has(m))).toEqual([]);
     });
 
     it('are each unit-tested both firing and staying silent', () => {
       const cases = ruleTestFiles.flatMap((f) => (parse(readFileSync(f, 'utf8')) as RuleTestFile).tests.flatMap((t) => t.alert_rule_test ?? []));
       for (const alert of alerts) {
         const own = cases.filter((c) => c.alertname === alert.alert);
-        const fires = own.some((c) => (c.exp_alerts ?? []).length > 0);
+        // A rule fires in a case whose expected alert carries all of the rule's static labels.
+        const fires = own.some((c) => (c.exp_alerts ?? []).some((e) => Object.entries(alert.labels ?? {}).every(([k, v]) => e.exp_labels?.[k] === v)));
         const silent = own.some((c) => (c.exp_alerts ?? []).length === 0);
-        expect({ alert: alert.alert, fires, silent }).toEqual({ alert: alert.alert, fires: true, silent: true });
+        expect({ alert: alertTitle(alert), fires, silent }).toEqual({ alert: alertTitle(alert), fires: true, silent: true });
       }
     });
   });
 });
+
+interface LabelMatcher {
+  name: string;
+  op: string;
+  value: string;
+}
+
+/** The label matchers of every selector of `metric` in a PromQL expression, parsed by Prometheus' grammar. */
+function selectorsOf(expr: string, metric: string): LabelMatcher[][] {
+  const found: LabelMatcher[][] = [];
+  parser.parse(expr).iterate({
+    enter(ref) {
+      if (ref.name !== 'VectorSelector') return;
+      const node = ref.node;
+      const name = node.getChild('Identifier');
+      if (!name || expr.slice(name.from, name.to) !== metric) return;
+      const matchers = node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? [];
+      found.push(
+        matchers.map((m) => {
+          const text = (child: string) => {
+            const c = m.getChild(child);
+            return c ? expr.slice(c.from, c.to) : '';
+          };
+          return { name: text('LabelName'), op: text('MatchOp'), value: text('StringLiteral').slice(1, -1) };
+        }),
+      );
+    },
+  });
+  return found;
+}
 
 /** `host:port` of each static target and of each name a DNS discovery resolves. */
 function targetsOf(job: ScrapeConfig): string[] {
@@ -145,4 +283,35 @@ function targetsOf(job: ScrapeConfig): string[] {
     ...(job.static_configs ?? []).flatMap((s) => s.targets),
     ...(job.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`)),
   ];
+}
+
+/**
+ * The `track` a target ends up with: a relabel step that sets it unconditionally (no source
+ * labels, the default replace action) wins; else the static config's label.
+ */
+function trackOf(job: ScrapeConfig, target: string): string | undefined {
+  const relabel = (job.relabel_configs ?? []).filter((r) => r.target_label === 'track' && !r.source_labels && (r.action ?? 'replace') === 'replace');
+  if (relabel.length > 0) return relabel.at(-1)!.replacement;
+  return (job.static_configs ?? []).find((s) => s.targets.includes(target))?.labels?.track;
+}
+
+/**
+ * The anchors GitHub gives a Markdown file's headings: lower case, punctuation other than `-`
+ * and `_` dropped, spaces turned into `-`, a repeated anchor suffixed -1, -2... Fenced code
+ * blocks hold no headings (a shell comment is not one).
+ */
+function markdownAnchors(markdown: string): string[] {
+  const anchors: string[] = [];
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const base = heading[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.push(n === 0 ? base : `${base}-${n}`);
+  }
+  return anchors;
 }
