@@ -50,6 +50,13 @@ function env(service: ComposeService | undefined): Record<string, string | null>
   return service?.environment ?? {};
 }
 
+/** `--name=value` arguments of a command, by name (a bare `--name` has the value ''). */
+function flags(service: ComposeService | undefined): Record<string, string> {
+  const command = service?.command;
+  const args = Array.isArray(command) ? command : [];
+  return Object.fromEntries(args.filter((a) => a.startsWith('--')).map((a) => [a.slice(2).split('=')[0], a.includes('=') ? a.slice(a.indexOf('=') + 1) : '']));
+}
+
 describe('docker-compose.yml', () => {
   let resolved: ComposeFile;
 
@@ -134,6 +141,10 @@ describe('docker-compose.yml', () => {
       expect(mounts).toContainEqual({ source: path.join(REPO_ROOT, 'gateway/kong.yml'), target: '/kong/kong.yml', readOnly: true });
     });
 
+    it('traces every request through every phase, for the opentelemetry plugin of kong.yml', () => {
+      expect(env(resolved.services.kong)).toMatchObject({ KONG_TRACING_INSTRUMENTATIONS: 'all', KONG_TRACING_SAMPLING_RATE: '1.0' });
+    });
+
     it('is healthy by `kong health` and starts after a healthy automation-service', () => {
       const kong = resolved.services.kong!;
       expect(kong.healthcheck?.test).toEqual(['CMD', 'kong', 'health']);
@@ -190,6 +201,13 @@ describe('docker-compose.yml', () => {
       }
     });
 
+    it('sends the traces of every node service to Jaeger over OTLP/HTTP, on a port Jaeger listens on', () => {
+      for (const name of NODE_SERVICES) {
+        expect({ name, endpoint: env(resolved.services[name]).OTEL_EXPORTER_OTLP_ENDPOINT }).toEqual({ name, endpoint: 'http://jaeger:4318' });
+      }
+      expect(listenPorts(resolved.services.jaeger!)).toContain(4318);
+    });
+
     it('gives the automation-service and the queue-worker one database, and the guardrails their defaults', () => {
       const url = 'postgres://opsconductor:opsconductor-local@postgres:5432/opsconductor';
       for (const name of ['automation-service', 'automation-service-canary']) {
@@ -232,6 +250,28 @@ describe('docker-compose.yml', () => {
       expect(postgres.image).toBe('postgres:16');
       expect((postgres.volumes ?? []).map(mount).map((m) => m.target)).toContain('/var/lib/postgresql/data');
       expect(JSON.stringify(postgres.healthcheck?.test)).toContain('pg_isready');
+    });
+  });
+
+  describe('monitoring', () => {
+    it('runs Prometheus on the mounted monitoring/prometheus.yml and its volume, with exemplar storage', () => {
+      const prometheus = resolved.services.prometheus!;
+      const args = flags(prometheus);
+      const mounts = (prometheus.volumes ?? []).map(mount);
+      // The command replaces the image's: the config and the storage must be named again.
+      const config = args['config.file'] ?? '';
+      const configMount = mounts.find((m) => config.startsWith(`${m.target}/`));
+      expect(configMount).toEqual({ source: path.join(REPO_ROOT, 'monitoring/prometheus'), target: '/etc/prometheus', readOnly: true });
+      expect(existsSync(path.join(configMount!.source, path.relative(configMount!.target, config)))).toBe(true);
+      expect(mounts).toContainEqual({ source: 'prometheus-data', target: args['storage.tsdb.path'], readOnly: false });
+      expect((args['enable-feature'] ?? '').split(',')).toContain('exemplar-storage');
+    });
+
+    it('starts Grafana after its data sources, Prometheus and Jaeger, are healthy', () => {
+      expect(resolved.services.grafana!.depends_on).toEqual({
+        prometheus: { condition: 'service_healthy' },
+        jaeger: { condition: 'service_healthy' },
+      });
     });
   });
 

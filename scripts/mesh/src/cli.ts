@@ -2,13 +2,16 @@
 /**
  * `pnpm start` / `scripts/start`: runs the whole mesh in the foreground, prints the URLs, and
  * stops everything cleanly on Ctrl-C. Ports come from DESIGN.md, each overridable by env.
+ * Prometheus runs too when its binary is on PATH, unless PROMETHEUS=off.
  */
 import path from 'node:path';
 import { redactUrl } from './database';
 import { DEFAULT_PORTS } from './ports';
 import type { MeshPorts } from './ports';
 import { startMesh } from './launcher';
-import type { Mesh, ServiceName } from './launcher';
+import type { Mesh, MeshProcessName } from './launcher';
+import { LOCAL_SCRAPE_INTERVAL } from './prometheus';
+import type { PrometheusMode } from './prometheus';
 
 const PORT_ENV: Record<keyof MeshPorts, string> = {
   gateway: 'GATEWAY_PORT',
@@ -19,6 +22,7 @@ const PORT_ENV: Record<keyof MeshPorts, string> = {
   pipelineMetrics: 'AI_PIPELINE_METRICS_PORT',
   workerMetrics: 'QUEUE_WORKER_METRICS_PORT',
   database: 'PGLITE_PORT',
+  prometheus: 'PROMETHEUS_PORT',
 };
 
 function portsFromEnv(): MeshPorts {
@@ -34,6 +38,15 @@ function portsFromEnv(): MeshPorts {
     ports[key] = port;
   }
   return ports;
+}
+
+/** PROMETHEUS=off runs the mesh without it; on (the default) starts it when the binary is on PATH. */
+function prometheusFromEnv(): PrometheusMode {
+  const value = process.env.PROMETHEUS ?? 'on';
+  if (value === 'on' || value === '') return 'if-installed';
+  if (value === 'off') return 'off';
+  console.error(`PROMETHEUS: expected on or off, got "${value}"`);
+  process.exit(2);
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -54,11 +67,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  print('starting Redis, the database, ai-pipeline, automation-service, queue-worker and the gateway stand-in…');
+  const prometheus = prometheusFromEnv();
+  const ports = portsFromEnv();
+  print(`starting Redis, the database, ai-pipeline, automation-service, queue-worker${prometheus === 'off' ? ' and' : ','} the gateway stand-in${prometheus === 'off' ? '' : ' and Prometheus'}…`);
   const mesh = await startMesh({
-    ports: portsFromEnv(),
-    echo: quiet ? undefined : (service: ServiceName, line: string) => print(`[${service}] ${line}`),
+    ports,
+    prometheus,
+    echo: quiet ? undefined : (service: MeshProcessName, line: string) => print(`[${service}] ${line}`),
     onUnexpectedExit: (service, code) => {
+      if (service === 'prometheus') {
+        // An observer: the mesh and its jobs go on without it. During start-up, startMesh's own
+        // error says what happened.
+        const log = running.mesh?.prometheus.process?.logFile;
+        if (log) console.error(`prometheus exited unexpectedly (code ${code}); the mesh runs on without it (log: ${log})`);
+        return;
+      }
       console.error(`${service} exited unexpectedly (code ${code}); stopping the mesh`);
       void shutdown(1);
     },
@@ -76,6 +99,12 @@ async function main(): Promise<void> {
   print(
     `  database                  ${redactUrl(urls.database)}${database.pgliteDir ? ` (embedded PGlite, data in ${here(database.pgliteDir)})` : ' (DATABASE_URL)'}`,
   );
+  const prom = mesh.prometheus;
+  if (prom.url) {
+    print(`  prometheus                ${prom.url}          scrapes every ${LOCAL_SCRAPE_INTERVAL}, rules of monitoring/prometheus/rules, data in ${here(prom.storageDir ?? '')}`);
+  } else {
+    print(`  prometheus                ${prometheus === 'off' ? 'not started (PROMETHEUS=off)' : prom.notice}`);
+  }
   print(`  logs                      ${mesh.logDir}`);
   print('');
   const auth = database.devKey ? ` -H 'Authorization: Bearer ${database.devKey.secret}'` : '';

@@ -5,12 +5,16 @@ import { ensureRedis } from './redis';
 import type { EnsuredRedis } from './redis';
 import { DEFAULT_PORTS } from './ports';
 import type { MeshPorts } from './ports';
+import { planPrometheus } from './prometheus';
+import type { PrometheusMode } from './prometheus';
 import { ServiceProcess } from './service-process';
 import type { ServiceSpec } from './service-process';
 import { httpOk, waitFor } from './wait';
 
 export const SERVICE_NAMES = ['ai-pipeline', 'automation-service', 'queue-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** Every process the launcher may run: the services, and Prometheus when it runs. */
+export type MeshProcessName = ServiceName | 'prometheus';
 
 export interface MeshOptions {
   /** The repository root (default: found from this file). */
@@ -30,10 +34,15 @@ export interface MeshOptions {
   /** Extra environment for every service, and per service. */
   env?: NodeJS.ProcessEnv;
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
-  /** Called with each log line of each service (the `start` command prints them). */
-  echo?: (service: ServiceName, line: string) => void;
-  /** Called when a service exits without being asked to. */
-  onUnexpectedExit?: (service: ServiceName, code: number | null) => void;
+  /**
+   * Prometheus scraping the mesh (docs/decisions/observability.md, "Local Prometheus"). Default
+   * `off`: most tests need no scrapes. `scripts/start` asks for `if-installed`.
+   */
+  prometheus?: PrometheusMode;
+  /** Called with each log line of each service, and of Prometheus (the `start` command prints them). */
+  echo?: (service: MeshProcessName, line: string) => void;
+  /** Called when a service (or Prometheus) exits without being asked to. */
+  onUnexpectedExit?: (service: MeshProcessName, code: number | null) => void;
   /** How long each service may take to become ready (default 30 s). */
   readyTimeoutMs?: number;
 }
@@ -49,6 +58,19 @@ export interface MeshUrls {
   redis: string;
   /** The DATABASE_URL every service gets (may hold a password when external). */
   database: string;
+  /** Prometheus' UI and API; undefined when the mesh runs without it. */
+  prometheus: string | undefined;
+}
+
+export interface MeshPrometheus {
+  /** Same as `urls.prometheus`. */
+  url: string | undefined;
+  /** Why the mesh runs without Prometheus (one line for the start summary); undefined when it runs. */
+  notice: string | undefined;
+  /** The rendered config (`<dataDir>/prometheus/prometheus.yml`) and the TSDB folder, when it runs. */
+  configFile: string | undefined;
+  storageDir: string | undefined;
+  process: ServiceProcess | undefined;
 }
 
 export interface Mesh {
@@ -61,12 +83,13 @@ export interface Mesh {
   /** The development key's secret (`Authorization: Bearer …`); undefined with `devKey: false`. */
   devKey: string | undefined;
   services: Record<ServiceName, ServiceProcess>;
+  prometheus: MeshPrometheus;
   logDir: string;
   /** Stops one service (SIGTERM, drain) and waits for it to exit. */
   stopService(name: ServiceName): Promise<number | null>;
   /** Starts a stopped service again and waits until it is ready. */
   startService(name: ServiceName): Promise<void>;
-  /** Stops everything: the gateway first, then the other services, Redis, and the embedded database last. */
+  /** Stops everything: Prometheus and the gateway first, then the other services, Redis, and the embedded database last. */
   stop(): Promise<void>;
 }
 
@@ -74,8 +97,8 @@ const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * Starts the whole local mesh in dependency order (Redis, the database, ai-pipeline,
- * automation-service, queue-worker, gateway stand-in), each service from its built dist/, and
- * waits until each one is ready.
+ * automation-service, queue-worker, gateway stand-in, then Prometheus when asked for and
+ * installed), each service from its built dist/, and waits until each one is ready.
  */
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const root = opts.root ?? DEFAULT_ROOT;
@@ -83,6 +106,8 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const dataDir = opts.dataDir ?? path.join(root, '.data');
   const logDir = path.join(dataDir, 'logs');
   const local = (port: number) => `http://127.0.0.1:${port}`;
+  // Before anything starts: `required` without the binary fails here, with nothing to stop.
+  const prometheusPlan = planPrometheus({ mode: opts.prometheus ?? 'off', root, dataDir, ports });
   const redis = await ensureRedis(opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', path.join(dataDir, 'redis'));
   let database: MeshDatabase;
   try {
@@ -107,6 +132,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     workerMetrics: local(ports.workerMetrics),
     redis: redis.url,
     database: database.url,
+    prometheus: prometheusPlan.run ? prometheusPlan.url : undefined,
   };
   // DATABASE_URL after opts.env: the services use the database that was just migrated.
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env, DATABASE_URL: database.url };
@@ -152,18 +178,26 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     },
   };
 
-  const services = {} as Record<ServiceName, ServiceProcess>;
-  for (const name of SERVICE_NAMES) {
-    services[name] = new ServiceProcess(
-      specs[name],
+  const processOf = (name: MeshProcessName, spec: ServiceSpec) =>
+    new ServiceProcess(
+      spec,
       { logDir, echo: opts.echo ? (line) => opts.echo?.(name, line) : undefined },
-      (service, code) => opts.onUnexpectedExit?.(service as ServiceName, code),
+      (_, code) => opts.onUnexpectedExit?.(name, code),
     );
-  }
+  const services = {} as Record<ServiceName, ServiceProcess>;
+  for (const name of SERVICE_NAMES) services[name] = processOf(name, specs[name]);
+  const prometheus: MeshPrometheus = prometheusPlan.run
+    ? {
+        url: prometheusPlan.url,
+        notice: undefined,
+        configFile: prometheusPlan.configFile,
+        storageDir: prometheusPlan.storageDir,
+        process: processOf('prometheus', prometheusPlan.spec),
+      }
+    : { url: undefined, notice: prometheusPlan.notice, configFile: undefined, storageDir: undefined, process: undefined };
 
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
-  const startService = async (name: ServiceName): Promise<void> => {
-    const service = services[name];
+  const startProcess = async (name: MeshProcessName, service: ServiceProcess): Promise<void> => {
     service.start();
     const died = service.waitForExit().then((code) => {
       throw new Error(`${name} exited with code ${code} before it was ready; last lines of ${service.logFile}:\n${service.tail()}`);
@@ -172,8 +206,12 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     await waitFor(name, () => httpOk(service.spec.readyUrl), { timeoutMs: readyTimeoutMs, abort: died });
   };
 
+  const startService = (name: ServiceName) => startProcess(name, services[name]);
+
   const stop = async (): Promise<void> => {
     try {
+      // Prometheus first: it would only record the services going down.
+      await prometheus.process?.stop();
       for (const name of [...SERVICE_NAMES].reverse()) await services[name].stop();
       await redis.stop();
     } finally {
@@ -184,6 +222,12 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
 
   try {
     for (const name of SERVICE_NAMES) await startService(name);
+    // Last: its first scrape then finds every target up.
+    if (prometheus.process) {
+      await startProcess('prometheus', prometheus.process).catch((err: Error) => {
+        throw new Error(`${err.message}\n(scripts/start: PROMETHEUS_PORT moves it to another port, PROMETHEUS=off runs the mesh without it)`);
+      });
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -197,6 +241,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     databaseUrl: database.url,
     devKey: database.devKey?.secret,
     services,
+    prometheus,
     logDir,
     stopService: (name) => services[name].stop(),
     startService,

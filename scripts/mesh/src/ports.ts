@@ -25,6 +25,8 @@ export interface MeshPorts {
   workerMetrics: number;
   /** The embedded PGlite's PostgreSQL port (unused with an external DATABASE_URL); 0: the OS picks one. */
   database: number;
+  /** Prometheus' web UI and API (unused when the mesh runs without it). */
+  prometheus: number;
 }
 
 export const DEFAULT_PORTS: MeshPorts = {
@@ -37,6 +39,7 @@ export const DEFAULT_PORTS: MeshPorts = {
   workerMetrics: 9093,
   // Not DESIGN.md's 5432: a developer's own PostgreSQL is often there already.
   database: 0,
+  prometheus: 9090,
 };
 
 /** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */

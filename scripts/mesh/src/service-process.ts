@@ -8,6 +8,8 @@ export interface ServiceSpec {
   name: string;
   /** The package folder; the process runs `node --require ./dist/instrument.js dist/main.js` there. */
   cwd: string;
+  /** Another program instead (Prometheus): its absolute path and arguments, run in `cwd`. */
+  command?: { file: string; args: string[] };
   env: NodeJS.ProcessEnv;
   /** GET answers 2xx once the service can take traffic. */
   readyUrl: string;
@@ -20,7 +22,7 @@ export interface ServiceOutput {
   echo?: (line: string) => void;
 }
 
-/** One running service of the mesh, started from its built `dist/`. */
+/** One running process of the mesh: a service started from its built `dist/`, or a `command`. */
 export class ServiceProcess {
   readonly spec: ServiceSpec;
   readonly logFile: string;
@@ -47,12 +49,14 @@ export class ServiceProcess {
 
   /** Starts the process; rejects at once when it has not been built. */
   start(): void {
+    const { command } = this.spec;
     const main = path.join(this.spec.cwd, 'dist', 'main.js');
-    if (!existsSync(main)) throw new Error(`${this.spec.name} is not built (${main} missing): run \`pnpm build\``);
+    if (!command && !existsSync(main)) throw new Error(`${this.spec.name} is not built (${main} missing): run \`pnpm build\``);
     mkdirSync(this.output.logDir, { recursive: true });
     const log = createWriteStream(this.logFile, { flags: 'a' });
     this.stopping = false;
-    const child = spawn(process.execPath, ['--require', './dist/instrument.js', 'dist/main.js'], {
+    const [file, args] = command ? [command.file, command.args] : [process.execPath, ['--require', './dist/instrument.js', 'dist/main.js']];
+    const child = spawn(file, args, {
       cwd: this.spec.cwd,
       env: this.spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,6 +78,13 @@ export class ServiceProcess {
       });
     }
     this.exited = new Promise((resolve) => {
+      // A program that cannot be run (gone since it was found on PATH) gives 'error' and no 'exit'.
+      child.once('error', (err) => {
+        if (child.pid !== undefined) return; // a failed kill() of a running process: 'exit' still comes
+        log.end(`${err.message}\n`);
+        resolve(127);
+        if (!this.stopping) this.onUnexpectedExit(this.spec.name, 127);
+      });
       child.once('exit', (code, signal) => {
         log.end();
         resolve(code ?? (signal ? null : 0));
