@@ -141,5 +141,10 @@ describe('one trace per request', () => {
     expect(spans.some((s) => s.service === 'queue-worker' && s.parentSpanId === process?.spanId && s.attributes['db.system.name'] === 'redis')).toBe(true);
     // A job's params never reach a span: Redis spans name their command, nothing more.
     expect(spans.filter((s) => JSON.stringify(s.attributes).includes(PARAM_MARK)).map((s) => s.name)).toEqual([]);
+
+    // The run's duration links back to this trace: an exemplar in the worker's OpenMetrics scrape.
+    const scrape = await fetch(`${mesh.urls.workerMetrics}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const buckets = (await scrape.text()).split('\n').filter((l) => l.startsWith('ai_job_duration_seconds_bucket{') && l.includes('status="completed"'));
+    expect(buckets.some((l) => l.includes(`# {trace_id="${traceId}"}`))).toBe(true);
   });
 });

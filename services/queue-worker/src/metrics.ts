@@ -1,8 +1,8 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import { JOB_STATUSES } from '@opsconductor/jobs';
 import type { JobStore } from '@opsconductor/jobs';
-import { LATENCY_BUCKETS } from '@opsconductor/kit';
+import { LATENCY_BUCKETS, createTracedHistogram } from '@opsconductor/kit';
 
 /** How a job run ended, as worker_jobs_total{status} counts it. */
 export type RunOutcome = 'completed' | 'retry' | 'dead' | 'cancelled' | 'lease_lost' | 'released';
@@ -28,7 +28,8 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     dequeued: new Counter({ name: 'ai_queue_dequeue_total', help: 'Jobs claimed from the queue', registers: [registry] }),
     jobs,
-    duration: new Histogram({
+    // Observed in the attempt's span: each bucket's exemplar links a job run to its trace.
+    duration: createTracedHistogram({
       name: 'ai_job_duration_seconds',
       help: 'Time from claim to the end of a job run, by outcome',
       labelNames: ['status'] as const,

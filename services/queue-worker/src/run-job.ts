@@ -95,11 +95,13 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
       const seconds = (performance.now() - started) / 1000;
       const durationMs = Math.round(seconds * 1000);
       deps.metrics.jobs.inc({ status: outcome });
-      deps.metrics.duration.observe({ status: outcome }, seconds);
-      spans.end(outcome);
       audit.ended(outcome, { durationMs, errorCode });
-      // In the attempt's context, so the line carries its span_id next to the trace id.
-      context.with(spans.context, () => log.info({ outcome, duration_ms: durationMs }, 'job run ended'));
+      // In the attempt's context: the duration's exemplar names its trace, the log line its span.
+      context.with(spans.context, () => {
+        deps.metrics.duration.observe({ status: outcome }, seconds);
+        log.info({ outcome, duration_ms: durationMs }, 'job run ended');
+      });
+      spans.end(outcome);
       return outcome;
     });
 
