@@ -55,7 +55,11 @@ describe('POST /ai/execute', () => {
       expect(res.headers['x-trace-id']).toBe('body-abc-1');
       expect(upstream.received.at(-1)?.headers['x-trace-id']).toBe('body-abc-1');
       const callLine = service.logs.lines().find((l) => l.msg === 'ai-pipeline call' && l.trace_id === 'body-abc-1');
-      expect(callLine).toMatchObject({ level: 'debug', tool: 'echo', outcome: 'success' });
+      expect(callLine).toMatchObject({ level: 'debug', tool: 'echo', outcome: 'success', workspace_id: 'test-ws' });
+      // The caller's workspace is on the request's lines; its key never is.
+      const completed = service.logs.lines().find((l) => l.msg === 'request completed' && l.trace_id === 'body-abc-1');
+      expect(completed).toMatchObject({ workspace_id: 'test-ws', route: '/ai/execute', status: 200 });
+      expect(service.logs.text()).not.toContain(String(service.auth.authorization).slice('Bearer '.length));
     });
 
     it('replaces an invalid X-Trace-Id header instead of refusing the request', async () => {

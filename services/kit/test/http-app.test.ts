@@ -21,6 +21,13 @@ function build(readiness: ReadinessCheck[] = []) {
     request.log.info('adopted');
     return { trace_id: request.traceId };
   });
+  app.post('/bound', async (request) => {
+    request.bindLog({ workspace_id: 'ws-1' });
+    request.log.info('bound');
+    request.adoptTraceId('later-id');
+    request.log.info('adopted after binding');
+    return {};
+  });
   return { app, logs, metrics };
 }
 
@@ -59,6 +66,16 @@ describe('createHttpApp', () => {
       const res = await app.inject({ method: 'POST', url: '/adopt', payload: {}, headers: { 'x-trace-id': 'from-header' } });
       expect(res.headers['x-trace-id']).toBe('from-body');
       expect(ctx.logs.lines().find((l) => l.msg === 'adopted')).toMatchObject({ trace_id: 'from-body' });
+    });
+
+    it('adds bound fields to every later line of the request only, through a change of trace id too', async () => {
+      await app.inject({ method: 'POST', url: '/bound', payload: {}, headers: { 'x-trace-id': 'first-id' } });
+      await app.inject({ method: 'POST', url: '/echo', payload: {}, headers: { 'x-trace-id': 'other-request' } });
+      const lines = ctx.logs.lines();
+      expect(lines.find((l) => l.msg === 'bound')).toMatchObject({ trace_id: 'first-id', workspace_id: 'ws-1' });
+      expect(lines.find((l) => l.msg === 'adopted after binding')).toMatchObject({ trace_id: 'later-id', workspace_id: 'ws-1' });
+      expect(lines.find((l) => l.msg === 'request completed' && l.trace_id === 'later-id')).toMatchObject({ workspace_id: 'ws-1', route: '/bound' });
+      expect(lines.find((l) => l.msg === 'request completed' && l.trace_id === 'other-request')).not.toHaveProperty('workspace_id');
     });
 
     it('carries the trace id on every log line of the request', async () => {
