@@ -5,7 +5,7 @@ import type { Queryable } from '@opsconductor/db';
 import { createJobStore, redisReadiness } from '@opsconductor/jobs';
 import type { JobStore, JobStoreOptions, RedisClient } from '@opsconductor/jobs';
 import { pipelineReadiness } from '@opsconductor/pipeline-client';
-import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { AiPipeline, ToolCatalog } from '@opsconductor/pipeline-client';
 import { createAiMetrics } from './ai-metrics';
 import type { AiMetrics } from './ai-metrics';
 import { NO_AUDIT } from './audit/audit-sink';
@@ -23,6 +23,7 @@ import { createQueueMetrics } from './jobs/queue-metrics';
 import type { QueueMetrics } from './jobs/queue-metrics';
 import { jobStoreErrorHandler } from './jobs/redis';
 import { registerAdminRoutes } from './routes/admin';
+import { registerCatalogRoutes } from './routes/catalog';
 import { registerDlqRoutes } from './routes/dlq';
 import { registerExecuteRoute } from './routes/execute';
 import { registerJobEventRoutes } from './routes/job-events';
@@ -67,6 +68,8 @@ export interface AppDeps {
   metrics: HttpMetrics;
   /** ai-pipeline client (one keep-alive pool per process); the app never closes it. */
   pipeline: AiPipeline;
+  /** ai-pipeline's tool catalog behind GET /ai/tools (the same client in production); without it the route is absent. */
+  tools?: ToolCatalog;
   access: AccessDeps;
   /** The /ai/jobs, /ai/events and /ai/queue routes; without it the app serves /ai/execute only. */
   jobs?: JobsDeps;
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const policy = new ActionPolicy({ actionsEnabled: access.actionsEnabled ?? true, defaultAllowlist: access.allowActionsDefault ?? '*', settings: access.settings });
 
   registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry), policy, audit });
+  if (deps.tools) registerCatalogRoutes(app, { tools: deps.tools, policy });
   const db = access.db;
   const registerAdmin = (scope: FastifyInstance, store?: JobStore) => {
     if (db) registerAdminRoutes(scope, { db, audit, store });

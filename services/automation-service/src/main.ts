@@ -30,6 +30,7 @@ runMain(SERVICE_NAME, async () => {
     logger,
     metrics,
     pipeline,
+    tools: pipeline,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     access: {
       keys: new KeyResolver({ db, ttlMs: config.KEY_CACHE_MS }),

@@ -29,9 +29,37 @@ export type Behaviour =
   /** Destroys the socket without answering. */
   | { kind: 'hang-up' };
 
+/** ai-pipeline's GET /tools as the real service answered it (echo, and an llm without a configured model). */
+export const FAKE_TOOLS = [
+  {
+    name: 'echo',
+    description: 'Answers ping with pong and echoes any other input back unchanged; for smoke tests and health checks',
+    platform: 'builtin',
+    keywords: ['ping', 'pong', 'echo', 'test', 'health', 'healthcheck', 'smoke', 'repeat'],
+    params_schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { delay_ms: { description: 'Wait this many ms before answering (cancelled if the caller goes away)', type: 'integer', minimum: 0, maximum: 60000 } },
+      additionalProperties: false,
+    },
+    available: true,
+  },
+  {
+    name: 'llm',
+    description: 'Sends the input to the configured chat model and answers with its reply; for questions, summaries, drafting and translation',
+    platform: 'llm',
+    keywords: ['ask', 'answer', 'chat', 'llm', 'ai'],
+    params_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { temperature: { type: 'number', minimum: 0, maximum: 2 } }, additionalProperties: false },
+    available: false,
+    unavailable_reason: 'no LLM is configured: set AI_BASE_URL to an OpenAI-compatible API (and AI_API_KEY if the provider needs one)',
+  },
+];
+
 export interface FakePipeline {
   url: string;
   received: ReceivedRequest[];
+  /** GET /tools calls answered so far. */
+  toolCalls(): number;
   behave(behaviour: Behaviour): void;
   /** Status GET /health answers with (200 by default). */
   setHealthStatus(status: number): void;
@@ -53,6 +81,7 @@ export async function startFakePipeline(): Promise<FakePipeline> {
   let healthStatus = 200;
   const received: ReceivedRequest[] = [];
   const held: Array<() => void> = [];
+  let toolCalls = 0;
   const waiters: Array<{ n: number; resolve: (r: ReceivedRequest) => void }> = [];
 
   const answerPong = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => {
@@ -66,6 +95,11 @@ export async function startFakePipeline(): Promise<FakePipeline> {
     req.on('end', () => {
       if (req.method === 'GET' && req.url === '/health') {
         sendJson(res, healthStatus, { status: healthStatus === 200 ? 'ok' : 'down' });
+        return;
+      }
+      if (req.method === 'GET' && req.url === '/tools' && behaviour.kind === 'pong') {
+        toolCalls += 1;
+        sendJson(res, 200, { tools: FAKE_TOOLS });
         return;
       }
       const text = Buffer.concat(chunks).toString();
@@ -107,6 +141,7 @@ export async function startFakePipeline(): Promise<FakePipeline> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    toolCalls: () => toolCalls,
     behave: (b) => {
       behaviour = b;
     },

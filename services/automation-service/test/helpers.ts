@@ -71,7 +71,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceUnderTe
     audit,
     ...(typeof opts.access === 'function' ? opts.access(db) : opts.access),
   };
-  const app = createApp({ logger, metrics, pipeline, bodyLimitBytes: opts.bodyLimitBytes, jobs: opts.jobs, access });
+  const app = createApp({ logger, metrics, pipeline, tools: realPipeline, bodyLimitBytes: opts.bodyLimitBytes, jobs: opts.jobs, access });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
   await app.listen({ host: '127.0.0.1', port: 0 });
   await metricsApp.listen({ host: '127.0.0.1', port: 0 });

@@ -35,3 +35,19 @@ export type PipelineErrorAnswer = z.infer<typeof pipelineErrorSchema>;
 export function wellFormedTool(value: unknown): string | undefined {
   return typeof value === 'string' && TOOL_NAME_PATTERN.test(value) ? value : undefined;
 }
+
+/** One tool of ai-pipeline's GET /tools: what a client needs to offer it and build its params form. */
+export const toolDescriptionSchema = z.object({
+  name: toolName,
+  description: z.string(),
+  platform: z.string(),
+  keywords: z.array(z.string()),
+  /** JSON Schema of the tool's params. */
+  params_schema: z.record(z.string(), z.unknown()),
+  available: z.boolean(),
+  unavailable_reason: z.string().optional(),
+});
+
+export type ToolDescription = z.infer<typeof toolDescriptionSchema>;
+
+export const toolsAnswerSchema = z.object({ tools: z.array(toolDescriptionSchema) });

@@ -1,8 +1,8 @@
 import { Pool } from 'undici';
 import { outgoingTraceHeaders } from '@opsconductor/kit';
 import type { ReadinessCheck } from '@opsconductor/kit';
-import { pipelineSuccessSchema } from './answers';
-import type { PipelineSuccess } from './answers';
+import { pipelineSuccessSchema, toolsAnswerSchema } from './answers';
+import type { PipelineSuccess, ToolDescription } from './answers';
 import { CallCancelledError, PipelineError, errorFromAnswer, isUnreachable, timeoutError, unreachableError } from './errors';
 
 /** What /ai/execute sends on to ai-pipeline's POST /execute. */
@@ -29,6 +29,15 @@ export interface AiPipeline {
   close(): Promise<void>;
 }
 
+/** ai-pipeline's registry as clients may show it (GET /tools). */
+export interface ToolCatalog {
+  /** Resolves with every registered tool, or throws PipelineError / CallCancelledError. */
+  tools(ctx: CallContext): Promise<ToolDescription[]>;
+}
+
+/** What createAiPipelineClient returns: the calls of the request path and the tool catalog. */
+export type AiPipelineClient = AiPipeline & ToolCatalog;
+
 export interface AiPipelineClientOptions {
   /** Base URL such as http://ai-pipeline:8001; `/execute` and `/health` are appended to its path. */
   baseUrl: string;
@@ -42,7 +51,7 @@ export interface AiPipelineClientOptions {
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** A keep-alive pool to one ai-pipeline origin. One per process, closed on shutdown. */
-export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipeline {
+export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelineClient {
   const base = new URL(opts.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, {
@@ -53,7 +62,8 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
     maxResponseSize: MAX_ANSWER_BYTES,
   });
 
-  async function execute(request: ExecuteRequest, ctx: CallContext): Promise<PipelineSuccess> {
+  /** One bounded call; a 2xx answer that `parse` accepts is returned, anything else thrown as the envelope says. */
+  async function call<T>(method: 'GET' | 'POST', path: string, ctx: CallContext, parse: (body: string) => T | undefined, payload?: unknown): Promise<T> {
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = AbortSignal.any([timeout, ctx.signal]);
     let status: number;
@@ -61,11 +71,11 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
     let retryAfter: string | undefined;
     try {
       const res = await pool.request({
-        method: 'POST',
-        path: `${basePath}/execute`,
+        method,
+        path: `${basePath}${path}`,
         // X-Trace-Id from the kit; W3C traceparent is added by the undici instrumentation of the kit's tracing.
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...outgoingTraceHeaders(ctx.traceId) },
-        body: JSON.stringify(request),
+        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), accept: 'application/json', ...outgoingTraceHeaders(ctx.traceId) },
+        body: payload === undefined ? undefined : JSON.stringify(payload),
         signal,
       });
       status = res.statusCode;
@@ -75,11 +85,14 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
       throw transportError(err, { cancelled: ctx.signal.aborted, timedOut: timeout.aborted, timeoutMs: opts.timeoutMs });
     }
     if (status >= 200 && status < 300) {
-      const answer = parseSuccess(body);
-      if (answer) return answer;
+      const answer = parse(body);
+      if (answer !== undefined) return answer;
     }
     throw errorFromAnswer(status, body, retryAfter);
   }
+
+  const execute = (request: ExecuteRequest, ctx: CallContext): Promise<PipelineSuccess> => call('POST', '/execute', ctx, parseSuccess, request);
+  const tools = (ctx: CallContext): Promise<ToolDescription[]> => call('GET', '/tools', ctx, parseTools);
 
   async function checkHealth(signal: AbortSignal): Promise<void> {
     let status: number;
@@ -94,7 +107,7 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
     if (status !== 200) throw new Error(`ai-pipeline /health answered ${status}`);
   }
 
-  return { timeoutMs: opts.timeoutMs, execute, checkHealth, close: () => pool.close() };
+  return { timeoutMs: opts.timeoutMs, execute, tools, checkHealth, close: () => pool.close() };
 }
 
 /** The readiness check behind GET /ready: ai-pipeline's /health through the same pool. */
@@ -117,6 +130,15 @@ function parseSuccess(body: string): PipelineSuccess | undefined {
   try {
     const parsed = pipelineSuccessSchema.safeParse(JSON.parse(body));
     return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseTools(body: string): ToolDescription[] | undefined {
+  try {
+    const parsed = toolsAnswerSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.tools : undefined;
   } catch {
     return undefined;
   }

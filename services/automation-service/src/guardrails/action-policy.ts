@@ -25,12 +25,7 @@ export class ActionPolicy {
     if (!this.opts.actionsEnabled) {
       throw new AppError('UNAVAILABLE', 'actions are disabled on this platform (kill switch ACTIONS_ENABLED=false); reads still work', { retryAfterS: 60 });
     }
-    let allowlist: Allowlist;
-    try {
-      allowlist = (await this.opts.settings.resolve(workspaceId)).allowed_actions ?? this.opts.defaultAllowlist;
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'the workspace settings are unavailable; retry later', { retryAfterS: 1, cause: err });
-    }
+    const allowlist = await this.allowlistOf(workspaceId);
     if (allowlist === '*') return;
     if (action === undefined) {
       throw new AppError('FORBIDDEN', 'this workspace allows only listed actions: name the tool', { details: [{ field, message: `required; allowed: ${allowlist.join(', ') || 'none'}` }] });
@@ -38,6 +33,20 @@ export class ActionPolicy {
     if (!allowlist.includes(action)) {
       throw new AppError('FORBIDDEN', `action "${action}" is not allowed in this workspace`, { details: [{ field, message: `allowed: ${allowlist.join(', ') || 'none'}` }] });
     }
+  }
+
+  /** The workspace's own allowlist, else the platform default. */
+  async allowlistOf(workspaceId: string): Promise<Allowlist> {
+    try {
+      return (await this.opts.settings.resolve(workspaceId)).allowed_actions ?? this.opts.defaultAllowlist;
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', 'the workspace settings are unavailable; retry later', { retryAfterS: 1, cause: err });
+    }
+  }
+
+  /** Whether actions run at all (ACTIONS_ENABLED). */
+  get actionsEnabled(): boolean {
+    return this.opts.actionsEnabled;
   }
 }
 
