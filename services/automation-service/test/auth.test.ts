@@ -54,7 +54,7 @@ describe('authentication and scopes', () => {
       'POST /ai/jobs/:id/cancel': 'actions:execute',
       'POST /ai/jobs/:id/retry': 'actions:execute',
       'GET /ai/jobs/:id/events': 'actions:preview',
-      'GET /ai/me': 'actions:preview',
+      'GET /ai/whoami': 'actions:preview',
       'GET /ai/events': 'actions:preview',
       'GET /ai/queue/dlq': 'admin',
       'GET /ai/tools': 'actions:preview',

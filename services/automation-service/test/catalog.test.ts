@@ -4,7 +4,7 @@ import type { FakePipeline } from './fake-pipeline';
 import { createCaller, startService } from './helpers';
 import type { ServiceUnderTest } from './helpers';
 
-describe('GET /ai/tools and GET /ai/me', () => {
+describe('GET /ai/tools and GET /ai/whoami', () => {
   let upstream: FakePipeline;
   let service: ServiceUnderTest;
   const caller = createCaller();
@@ -49,7 +49,7 @@ describe('GET /ai/tools and GET /ai/me', () => {
 
   it("tells the key's workspace, actor and scopes, never the key", async () => {
     const headers = await service.keyFor('ws-me', 'alice', ['actions:preview']);
-    const res = await caller.call(`${service.url}/ai/me`, { headers });
+    const res = await caller.call(`${service.url}/ai/whoami`, { headers });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ workspace_id: 'ws-me', actor_id: 'alice', scopes: ['actions:preview'], key_id: expect.any(String) });
     expect(JSON.stringify(res.json)).not.toContain(String(headers.authorization).slice('Bearer '.length));

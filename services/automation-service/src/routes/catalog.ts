@@ -15,7 +15,7 @@ export type CatalogTool = ToolDescription & { allowed: boolean };
 
 /**
  * GET /ai/tools: the tools a client can offer (the Exec Sandbox builds its tool selector and
- * params forms from it), each marked `allowed` by the workspace's allowlist; and GET /ai/me:
+ * params forms from it), each marked `allowed` by the workspace's allowlist; and GET /ai/whoami:
  * whose key this is and what it may do, never the key itself.
  */
 export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDeps): void {
@@ -43,7 +43,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDe
     };
   });
 
-  app.get('/ai/me', { config: { scope: 'actions:preview' } }, async (request) => {
+  app.get('/ai/whoami', { config: { scope: 'actions:preview' } }, async (request) => {
     const caller = callerOf(request);
     return { workspace_id: caller.workspaceId, actor_id: caller.actorId, scopes: caller.scopes, key_id: caller.keyId };
   });
