@@ -1,0 +1,2 @@
+// Imported assets become their URL in Vite; a stable stand-in here.
+module.exports = 'test-asset-stub';
