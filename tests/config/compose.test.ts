@@ -20,6 +20,7 @@ const CONTAINER_PORTS: Record<string, number[]> = {
   prometheus: [9090],
   grafana: [3200],
   jaeger: [16686, 4318],
+  frontend: [3100],
 };
 
 /** The host ports a developer opens, at their defaults. */
@@ -30,6 +31,7 @@ const PUBLISHED: Record<string, number[]> = {
   prometheus: [9090],
   grafana: [3200],
   jaeger: [16686],
+  frontend: [3100],
 };
 
 /** The services built from this repository (services/Dockerfile); every other one is a vendor image. */
@@ -152,10 +154,37 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  describe('frontend', () => {
+    it('is built from frontend/Dockerfile with the repository root as context (the pnpm workspace)', () => {
+      const { context, dockerfile } = build('frontend');
+      expect({ context, dockerfile }).toEqual({ context: REPO_ROOT, dockerfile: 'frontend/Dockerfile' });
+      expect(existsSync(path.join(REPO_ROOT, 'frontend/Dockerfile'))).toBe(true);
+      expect(resolved.services.frontend!.image).toBe('opsconductor/frontend:local');
+    });
+
+    it('listens where frontend/nginx.conf does, and kong.yml sends the frontend route there', () => {
+      const nginx = readFileSync(path.join(REPO_ROOT, 'frontend/nginx.conf'), 'utf8');
+      expect([...nginx.matchAll(/^\s*listen\s+(\d+);/gm)].map((m) => Number(m[1]))).toEqual([3100]);
+      expect(listenPorts(resolved.services.frontend!)).toEqual([3100, 3100]);
+      const kong = readFileSync(path.join(REPO_ROOT, 'gateway/kong.yml'), 'utf8');
+      expect(kong).toContain('- target: frontend:3100');
+    });
+
+    it('is probed on its own page with wget (the alpine image has no curl), and Kong starts after it is healthy', () => {
+      expect(resolved.services.frontend!.healthcheck?.test).toEqual(['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:3100/']);
+      expect(resolved.services.kong!.depends_on).toMatchObject({ frontend: { condition: 'service_healthy' } });
+    });
+
+    it('publishes its port as FRONTEND_PORT, the variable scripts/start reads', () => {
+      const raw = loadRawCompose().services.frontend!;
+      expect(raw.ports).toEqual(['127.0.0.1:${FRONTEND_PORT:-3100}:3100']);
+    });
+  });
+
   describe('node services', () => {
-    it('builds the node services, and only those, from services/Dockerfile with the repository root as context', () => {
+    it('builds the node services from services/Dockerfile with the repository root as context; nothing else but the frontend is built', () => {
       const built = Object.entries(resolved.services).filter(([, s]) => s.build !== undefined).map(([name]) => name);
-      expect(built.sort()).toEqual([...NODE_SERVICES].sort());
+      expect(built.sort()).toEqual([...NODE_SERVICES, 'frontend'].sort());
       for (const name of NODE_SERVICES) {
         const { context, dockerfile } = build(name);
         expect({ name, context, dockerfile }).toEqual({ name, context: REPO_ROOT, dockerfile: 'services/Dockerfile' });

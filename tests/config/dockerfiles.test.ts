@@ -231,3 +231,61 @@ describe('.dockerignore', () => {
     expect(lines).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.data', '.git']));
   });
 });
+
+describe('frontend/Dockerfile', () => {
+  const dockerfile = DockerfileParser.parse(readFileSync(path.join(REPO_ROOT, 'frontend/Dockerfile'), 'utf8'));
+  const all = stages(dockerfile);
+  const build = all[0]!;
+  const runtime = all[all.length - 1]!;
+  const frontendPackage = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'frontend/package.json'), 'utf8')) as { name: string }).name;
+
+  it('builds on node:24-alpine and ships on an unprivileged nginx', () => {
+    expect(all.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(build.image).toMatch(/^node:24-alpine$/);
+    expect(runtime.image).toMatch(/^nginxinc\/nginx-unprivileged:[0-9.]+-alpine$/);
+    // The image's own user (uid 101): no USER instruction may turn it back to root.
+    expect(keyword(runtime, 'USER')).toEqual([]);
+  });
+
+  it('installs exactly the lockfile with pnpm from corepack, and builds the frontend package and what it depends on', () => {
+    const steps = runs(build);
+    expect(steps.some((s) => /corepack enable pnpm/.test(s))).toBe(true);
+    expect(steps.some((s) => /pnpm install .*--frozen-lockfile/.test(s))).toBe(true);
+    expect(steps).toContain(`pnpm --filter ${frontendPackage}... run build`);
+  });
+
+  it('ships the built dist/ as nginx\'s root and frontend/nginx.conf as its server', () => {
+    const copies = dockerfile.getCOPYs().filter((c) => runtime.instructions.includes(c));
+    const seen = copies.map((c) => ({ from: c.getFromFlag()?.getValue() ?? null, args: args(c) }));
+    expect(seen).toEqual([
+      { from: null, args: ['frontend/nginx.conf', '/etc/nginx/conf.d/default.conf'] },
+      { from: 'build', args: ['/repo/frontend/dist', '/usr/share/nginx/html'] },
+    ]);
+    expect(existsSync(path.join(REPO_ROOT, 'frontend/nginx.conf'))).toBe(true);
+    const workdir = keyword(build, 'WORKDIR').map((i) => args(i)[0]);
+    expect(workdir).toEqual(['/repo']);
+  });
+
+  it('exposes and probes the port nginx.conf listens on', () => {
+    const nginx = readFileSync(path.join(REPO_ROOT, 'frontend/nginx.conf'), 'utf8');
+    const listen = [...nginx.matchAll(/^\s*listen\s+(\d+);/gm)].map((m) => m[1]);
+    expect(listen).toEqual(['3100']);
+    expect(keyword(runtime, 'EXPOSE').flatMap(args)).toEqual(listen);
+    const checks = dockerfile.getHEALTHCHECKs().filter((h) => runtime.instructions.includes(h));
+    expect(checks).toHaveLength(1);
+    expect(checks[0]!.getArgumentsContent()).toContain('"http://127.0.0.1:3100/"');
+  });
+
+  it('declares every variable before its use', () => {
+    const globals = dockerfile.getInitialARGs().map((a) => a.getProperty()?.getName());
+    const undeclared = dockerfile.getFROMs().flatMap((f) => f.getVariables().map((v) => v.getName()).filter((name) => !globals.includes(name)));
+    for (const stage of all) {
+      const known = new Set<string>();
+      for (const ins of stage.instructions) {
+        for (const v of ins.getVariables()) if (!known.has(v.getName())) undeclared.push(`${stage.name}: ${ins.getKeyword()} ${v.getName()}`);
+        for (const name of defines(ins)) known.add(name);
+      }
+    }
+    expect(undeclared).toEqual([]);
+  });
+});

@@ -1,8 +1,11 @@
 /**
- * Route matching with Kong's semantics for prefix paths: a route path matches any request
- * path that starts with it (`/ai` matches `/ai/execute` and `/aix`), the longest matching
- * prefix wins, a route that also names methods wins over one that does not, and then
- * declaration order decides. Methods are compared upper-case, as Kong stores them.
+ * Route matching with the priorities of Kong 3.9's default router (`traditional_compatible`,
+ * kong/router/transform.lua `get_priority`) for prefix paths: a route path matches any request
+ * path that starts with it (`/ai` matches `/ai/execute` and `/aix`). A route that sets more
+ * fields wins (its match weight: one for `methods`, one for `paths`; the other fields are
+ * refused at load), then the longer path (Kong splits a route with paths of several lengths into
+ * one route per length), then declaration order. So a catch-all `/` with methods outranks
+ * `/ai/x` without methods, as in Kong. Methods are compared upper-case, as Kong stores them.
  */
 import type { RouteModel, ServiceModel } from './kong-config/model';
 
@@ -14,6 +17,7 @@ export interface RouteMatch {
 }
 
 interface Candidate extends RouteMatch {
+  weight: number;
   order: number;
 }
 
@@ -25,15 +29,13 @@ export class Router {
     for (const service of services) {
       for (const route of service.routes) {
         for (const prefix of route.paths.length > 0 ? route.paths : ['']) {
-          candidates.push({ service, route, prefix, order: candidates.length });
+          const weight = Number((route.methods?.length ?? 0) > 0) + Number(route.paths.length > 0);
+          candidates.push({ service, route, prefix, weight, order: candidates.length });
         }
       }
     }
     this.candidates = candidates.sort(
-      (a, b) =>
-        b.prefix.length - a.prefix.length ||
-        Number(b.route.methods !== undefined) - Number(a.route.methods !== undefined) ||
-        a.order - b.order,
+      (a, b) => b.weight - a.weight || b.prefix.length - a.prefix.length || a.order - b.order,
     );
   }
 

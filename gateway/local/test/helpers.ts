@@ -141,9 +141,18 @@ export function createClient() {
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The gateway on the real gateway/kong.yml, its stable target pointed at a test upstream. */
-export function startRealGateway(upstreamPort: number, opts: { tracing?: boolean } = {}): Promise<RunningGateway> {
-  return startGateway(realConfigText(), { overrides: new Map([['automation-service:3003', { host: '127.0.0.1', port: upstreamPort }]]), ...opts });
+/**
+ * The gateway on the real gateway/kong.yml, its stable target pointed at a test upstream, and its
+ * frontend target at `frontendPort` (default: the same upstream), so no test reaches whatever a
+ * developer runs on 127.0.0.1:3100.
+ */
+export function startRealGateway(upstreamPort: number, opts: { tracing?: boolean; frontendPort?: number } = {}): Promise<RunningGateway> {
+  const { frontendPort = upstreamPort, ...rest } = opts;
+  const overrides = new Map([
+    ['automation-service:3003', { host: '127.0.0.1', port: upstreamPort }],
+    ['frontend:3100', { host: '127.0.0.1', port: frontendPort }],
+  ]);
+  return startGateway(realConfigText(), { overrides, ...rest });
 }
 
 /** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */

@@ -1,4 +1,5 @@
-import { createClient, startGateway, startUpstream, testConfig, startRealGateway, UUID } from './helpers';
+import type { Address } from '../src/target-addresses';
+import { createClient, realConfigText, startGateway, startUpstream, testConfig, startRealGateway, UUID } from './helpers';
 import type { RunningGateway, Upstream } from './helpers';
 
 /** The real kong.yml, its stable target pointed at a local upstream that sends its own X-Trace-Id. */
@@ -140,6 +141,31 @@ describe('rate-limiting past the limit', () => {
         expect(res.headers['x-ratelimit-limit-minute']).toBe('3');
       }
       expect(upstream.seen.length).toBe(3);
+    } finally {
+      await gw.close();
+      await upstream.close();
+      await client.close();
+    }
+  });
+
+  it("counts the UI's requests apart from the API's (one counter per route), so a page load never uses up the API's second", async () => {
+    const upstream = await startUpstream();
+    const now = Date.UTC(2025, 0, 1, 12, 0, 10, 500);
+    const target: Address = { host: '127.0.0.1', port: upstream.port };
+    const gw = await startGateway(realConfigText(), {
+      overrides: new Map([
+        ['automation-service:3003', target],
+        ['frontend:3100', target],
+      ]),
+      clock: () => now,
+    });
+    const client = createClient();
+    try {
+      // kong.yml allows 100 a second per IP: far above what a page load asks (index.html, a few hashed assets).
+      const statuses = await Promise.all(Array.from({ length: 101 }, () => client.call(`${gw.proxyUrl}/assets/app.js`).then((r) => r.status)));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+      expect((await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{}' })).status).toBe(200);
     } finally {
       await gw.close();
       await upstream.close();

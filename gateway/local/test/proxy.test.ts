@@ -3,16 +3,21 @@ import type { RunningGateway, Upstream } from './helpers';
 
 describe('proxying with the real kong.yml', () => {
   let upstream: Upstream;
+  let frontend: Upstream;
   let gw: RunningGateway;
   const client = createClient();
 
   beforeAll(async () => {
     upstream = await startUpstream();
-    gw = await startRealGateway(upstream.port);
+    frontend = await startUpstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-cache' }).end('<div id="root"></div>');
+    });
+    gw = await startRealGateway(upstream.port, { frontendPort: frontend.port });
   });
   afterAll(async () => {
     await gw.close();
     await upstream.close();
+    await frontend.close();
     await client.close();
   });
 
@@ -27,8 +32,9 @@ describe('proxying with the real kong.yml', () => {
     expect(seen?.headers['x-forwarded-path']).toBe('/ai/execute');
   });
 
-  it('answers 404 with the envelope for a path no route matches; without a trace its trace id is the X-Request-Id', async () => {
-    const res = await client.call(`${gw.proxyUrl}/nope`);
+  // Every GET and HEAD is routed (the frontend's `/`), so "no route" takes another method.
+  it('answers 404 with the envelope for a request no route matches; without a trace its trace id is the X-Request-Id', async () => {
+    const res = await client.call(`${gw.proxyUrl}/nope`, { method: 'POST' });
     expect(res.status).toBe(404);
     const body = res.json();
     expect(body).toMatchObject({ success: false, error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
@@ -42,7 +48,7 @@ describe('proxying with the real kong.yml', () => {
     ['the client\'s X-Request-Id when it sent no X-Trace-Id', { 'x-request-id': 'req-8' }, 'req-8'],
     ['the X-Request-Id when the X-Trace-Id is not a valid one', { 'x-trace-id': 'not valid!', 'x-request-id': 'req-9' }, 'req-9'],
   ])('gives its own errors as trace id %s', async (_what, headers, expected) => {
-    const res = await client.call(`${gw.proxyUrl}/nope`, { headers });
+    const res = await client.call(`${gw.proxyUrl}/nope`, { method: 'POST', headers });
     expect(res.json().trace_id).toBe(expected);
     expect(res.headers['x-trace-id']).toBe(expected);
     expect(res.headers['x-request-id']).toBe(headers['x-request-id']);
@@ -92,12 +98,37 @@ describe('proxying with the real kong.yml', () => {
     expect(counted((await client.call(`${gw.statusUrl}/metrics`)).text)).toBe(counted(before.text) + 1);
   });
 
-  it.each(['/ai', '/ai/', '/ai/metrics', '/ai/keys', '/admin/keys'])('does not route %s, which the automation-service does not serve', async (url) => {
-    const before = upstream.seen.length;
-    const res = await client.call(`${gw.proxyUrl}${url}`);
+  it.each(['/ai', '/ai/', '/ai/metrics', '/ai/keys', '/admin/keys'])('does not route POST %s, which the automation-service does not serve', async (url) => {
+    const before = upstream.seen.length + frontend.seen.length;
+    const res = await client.call(`${gw.proxyUrl}${url}`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(404);
     expect(res.json()).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no Route matched with those values' } });
+    expect(upstream.seen.length + frontend.seen.length).toBe(before);
+  });
+
+  it.each([
+    ['GET', '/'],
+    ['GET', '/jobs/0190a0a0-0000-7000-8000-000000000000?tab=events'],
+    ['GET', '/assets/index-Bx7a9c1d.js'],
+    ['HEAD', '/'],
+    // Unknown API paths too: the frontend answers them with a 404 envelope (docs/decisions/frontend.md).
+    ['GET', '/ai/metrics'],
+    ['GET', '/aix'],
+  ])('sends %s %s to the frontend (route frontend), path unchanged, Host of its target', async (method, url) => {
+    const before = upstream.seen.length;
+    const res = await client.call(`${gw.proxyUrl}${url}`, { method });
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['x-request-id']).toMatch(UUID);
+    const seen = frontend.seen.at(-1);
+    expect({ method: seen?.method, url: seen?.url, host: seen?.headers.host }).toEqual({ method, url, host: 'frontend:3100' });
     expect(upstream.seen.length).toBe(before);
+  });
+
+  it('keeps OPTIONS off the frontend: a preflight of / is not routed', async () => {
+    const before = frontend.seen.length;
+    expect((await client.call(`${gw.proxyUrl}/`, { method: 'OPTIONS' })).status).toBe(404);
+    expect(frontend.seen.length).toBe(before);
   });
 });
 

@@ -18,7 +18,8 @@ describe('the status listener', () => {
     gw = await startRealGateway(upstream.port);
     await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: '{"input":"ping"}' });
     await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024) });
-    await client.call(`${gw.proxyUrl}/not-routed`);
+    await client.call(`${gw.proxyUrl}/`);
+    await client.call(`${gw.proxyUrl}/not-routed`, { method: 'POST' });
   });
   afterAll(async () => {
     await gw.close();
@@ -38,6 +39,10 @@ describe('the status listener', () => {
     expect(text).toMatch(/kong_bandwidth_bytes\{service="automation-service",route="automation-ai",direction="ingress",workspace="default",consumer=""\} \d+/);
     expect(text).toContain(`kong_upstream_target_health{upstream="automation-service-upstream",target="automation-service:3003",address="127.0.0.1:${upstream.port}",state="healthchecks_off",subsystem="http"} 1`);
     expect(text).toContain('kong_upstream_target_health{upstream="automation-service-upstream",target="automation-service-canary:3003",address="127.0.0.1:3003",state="healthchecks_off",subsystem="http"} 1');
+    // The UI's requests are counted apart from the API's, under the frontend service and route.
+    expect(text).toContain('kong_http_requests_total{service="frontend",route="frontend",code="200",source="service",workspace="default",consumer=""} 1');
+    expect(text).toMatch(/kong_request_latency_ms_count\{service="frontend",route="frontend",workspace="default"\} 1/);
+    expect(text).toContain(`kong_upstream_target_health{upstream="frontend-upstream",target="frontend:3100",address="127.0.0.1:${upstream.port}",state="healthchecks_off",subsystem="http"} 1`);
     expect(text).toMatch(/kong_nginx_connections_total\{node_id="[0-9a-f-]{36}",subsystem="http",state="accepted"\} \d+/);
     expect(text).toContain('kong_datastore_reachable 1');
     // Requests that matched no route are not recorded, as in Kong.
@@ -53,7 +58,7 @@ describe('the status listener', () => {
     const status = await client.call(`${gw.statusUrl}/status`);
     expect(status.status).toBe(200);
     expect(status.json()).toMatchObject({ database: { reachable: true }, configuration_hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
-    expect((status.json().server as { total_requests: number }).total_requests).toBeGreaterThanOrEqual(3);
+    expect((status.json().server as { total_requests: number }).total_requests).toBeGreaterThanOrEqual(4);
     expect((await client.call(`${gw.statusUrl}/health`)).status).toBe(200);
     expect((await client.call(`${gw.statusUrl}/status/ready`)).status).toBe(200);
   });

@@ -90,7 +90,7 @@ describe('the opentelemetry plugin with spans recorded', () => {
   });
 
   it('gives its own errors a W3C trace id (not the X-Request-Id) when the client sent no X-Trace-Id', async () => {
-    const res = await client.call(`${gw.proxyUrl}/nope`);
+    const res = await client.call(`${gw.proxyUrl}/nope`, { method: 'POST' });
     expect(res.status).toBe(404);
     const traceId = res.json().trace_id;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
@@ -99,7 +99,7 @@ describe('the opentelemetry plugin with spans recorded', () => {
   });
 
   it("keeps the client's valid X-Trace-Id as its errors' trace id, and passes it upstream", async () => {
-    const res = await client.call(`${gw.proxyUrl}/nope`, { headers: { 'x-trace-id': 'caller-1' } });
+    const res = await client.call(`${gw.proxyUrl}/nope`, { method: 'POST', headers: { 'x-trace-id': 'caller-1' } });
     expect(res.json().trace_id).toBe('caller-1');
     await client.call(`${gw.proxyUrl}/ai/execute`, { method: 'POST', headers: { 'x-trace-id': 'caller-1' }, body: '{}' });
     expect(upstream.seen.at(-1)?.headers['x-trace-id']).toBe('caller-1');

@@ -2,7 +2,9 @@
 /**
  * `pnpm start` / `scripts/start`: runs the whole mesh in the foreground, prints the URLs, and
  * stops everything cleanly on Ctrl-C. Ports come from DESIGN.md, each overridable by env.
- * Prometheus runs too when its binary is on PATH, unless PROMETHEUS=off.
+ * Prometheus runs too when its binary is on PATH, unless PROMETHEUS=off. The built frontend
+ * (frontend/dist, which `scripts/start` builds first) is served on FRONTEND_PORT and through the
+ * gateway at `/`, unless FRONTEND=off; without a build the mesh starts without it, saying so.
  */
 import path from 'node:path';
 import { redactUrl } from './database';
@@ -23,6 +25,7 @@ const PORT_ENV: Record<keyof MeshPorts, string> = {
   workerMetrics: 'QUEUE_WORKER_METRICS_PORT',
   database: 'PGLITE_PORT',
   prometheus: 'PROMETHEUS_PORT',
+  frontend: 'FRONTEND_PORT',
 };
 
 function portsFromEnv(): MeshPorts {
@@ -49,6 +52,15 @@ function prometheusFromEnv(): PrometheusMode {
   process.exit(2);
 }
 
+/** FRONTEND=off runs the mesh without serving frontend/dist; on (the default) serves it when built. */
+function frontendFromEnv(): boolean {
+  const value = process.env.FRONTEND ?? 'on';
+  if (value === 'on' || value === '') return true;
+  if (value === 'off') return false;
+  console.error(`FRONTEND: expected on or off, got "${value}"`);
+  process.exit(2);
+}
+
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const quiet = process.env.MESH_QUIET === 'true';
 
@@ -68,11 +80,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   const prometheus = prometheusFromEnv();
+  const frontend = frontendFromEnv();
   const ports = portsFromEnv();
-  print(`starting Redis, the database, ai-pipeline, automation-service, queue-worker${prometheus === 'off' ? ' and' : ','} the gateway stand-in${prometheus === 'off' ? '' : ' and Prometheus'}…`);
+  const parts = ['Redis', 'the database', 'ai-pipeline', 'automation-service', 'queue-worker', ...(frontend ? ['the frontend'] : []), 'the gateway stand-in'];
+  if (prometheus !== 'off') parts.push('Prometheus');
+  print(`starting ${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}…`);
   const mesh = await startMesh({
     ports,
     prometheus,
+    frontend,
     echo: quiet ? undefined : (service: MeshProcessName, line: string) => print(`[${service}] ${line}`),
     onUnexpectedExit: (service, code) => {
       if (service === 'prometheus') {
@@ -95,6 +111,11 @@ async function main(): Promise<void> {
   print(`  automation-service        ${urls.automation}          metrics ${urls.automationMetrics}/metrics`);
   print(`  ai-pipeline               ${urls.pipeline}          metrics ${urls.pipelineMetrics}/metrics`);
   print(`  queue-worker              (no API)                       metrics ${urls.workerMetrics}/metrics`);
+  if (urls.frontend) {
+    print(`  frontend (Exec Sandbox)   ${urls.gateway}/ through the gateway, ${urls.frontend}/ direct (${here(mesh.frontend.distDir)})`);
+  } else {
+    print(`  frontend                  ${frontend ? mesh.frontend.notice : 'not served (FRONTEND=off)'}`);
+  }
   print(`  redis                     ${urls.redis}${mesh.redis.started ? ' (started here, data in .data/redis)' : ''}`);
   print(
     `  database                  ${redactUrl(urls.database)}${database.pgliteDir ? ` (embedded PGlite, data in ${here(database.pgliteDir)})` : ' (DATABASE_URL)'}`,

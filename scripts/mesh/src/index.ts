@@ -1,6 +1,7 @@
 export * from './launcher';
 export * from './database';
 export * from './dev-key';
+export * from './frontend';
 export * from './ports';
 export * from './prometheus';
 export * from './redis';

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { startDatabase } from './database';
 import type { MeshDatabase } from './database';
+import { defaultFrontendDist, frontendMissing, startFrontend } from './frontend';
+import type { FrontendServer } from './frontend';
 import { ensureRedis } from './redis';
 import type { EnsuredRedis } from './redis';
 import { DEFAULT_PORTS } from './ports';
@@ -39,6 +41,14 @@ export interface MeshOptions {
    * `off`: most tests need no scrapes. `scripts/start` asks for `if-installed`.
    */
   prometheus?: PrometheusMode;
+  /**
+   * Serve the built frontend on `ports.frontend` (default true: a browser test needs it, and
+   * static files cost nothing to serve). Without a build (no index.html in `frontendDist`) the
+   * mesh starts without it and `frontend.notice` says so. docs/decisions/frontend.md.
+   */
+  frontend?: boolean;
+  /** The folder `vite build` wrote (default `<root>/frontend/dist`); tests pass a fixture. */
+  frontendDist?: string;
   /** Called with each log line of each service, and of Prometheus (the `start` command prints them). */
   echo?: (service: MeshProcessName, line: string) => void;
   /** Called when a service (or Prometheus) exits without being asked to. */
@@ -60,6 +70,17 @@ export interface MeshUrls {
   database: string;
   /** Prometheus' UI and API; undefined when the mesh runs without it. */
   prometheus: string | undefined;
+  /** The frontend served directly (the gateway serves it too, at its `/`); undefined when not served. */
+  frontend: string | undefined;
+}
+
+export interface MeshFrontend {
+  /** Same as `urls.frontend`. */
+  url: string | undefined;
+  /** Why the mesh runs without it (one line for the start summary); undefined when served. */
+  notice: string | undefined;
+  /** The folder served, or looked for. */
+  distDir: string;
 }
 
 export interface MeshPrometheus {
@@ -84,12 +105,13 @@ export interface Mesh {
   devKey: string | undefined;
   services: Record<ServiceName, ServiceProcess>;
   prometheus: MeshPrometheus;
+  frontend: MeshFrontend;
   logDir: string;
   /** Stops one service (SIGTERM, drain) and waits for it to exit. */
   stopService(name: ServiceName): Promise<number | null>;
   /** Starts a stopped service again and waits until it is ready. */
   startService(name: ServiceName): Promise<void>;
-  /** Stops everything: Prometheus and the gateway first, then the other services, Redis, and the embedded database last. */
+  /** Stops everything: Prometheus and the gateway first, then the frontend, then the other services, Redis, and the embedded database last. */
   stop(): Promise<void>;
 }
 
@@ -97,8 +119,9 @@ const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /**
  * Starts the whole local mesh in dependency order (Redis, the database, ai-pipeline,
- * automation-service, queue-worker, gateway stand-in, then Prometheus when asked for and
- * installed), each service from its built dist/, and waits until each one is ready.
+ * automation-service, queue-worker, the frontend's static files, gateway stand-in, then
+ * Prometheus when asked for and installed), each service from its built dist/, and waits until
+ * each one is ready.
  */
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const root = opts.root ?? DEFAULT_ROOT;
@@ -108,6 +131,8 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const local = (port: number) => `http://127.0.0.1:${port}`;
   // Before anything starts: `required` without the binary fails here, with nothing to stop.
   const prometheusPlan = planPrometheus({ mode: opts.prometheus ?? 'off', root, dataDir, ports });
+  const frontendDist = opts.frontendDist ?? defaultFrontendDist(root);
+  const frontendNotice = opts.frontend === false ? 'not served (turned off)' : frontendMissing(frontendDist);
   const redis = await ensureRedis(opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', path.join(dataDir, 'redis'));
   let database: MeshDatabase;
   try {
@@ -133,6 +158,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     redis: redis.url,
     database: database.url,
     prometheus: prometheusPlan.run ? prometheusPlan.url : undefined,
+    frontend: frontendNotice === undefined ? local(ports.frontend) : undefined,
   };
   // DATABASE_URL after opts.env: the services use the database that was just migrated.
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env, DATABASE_URL: database.url };
@@ -170,8 +196,13 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
         PORT: String(ports.gateway),
         STATUS_PORT: String(ports.gatewayStatus),
         GATEWAY_CONFIG: path.join(root, 'gateway', 'kong.yml'),
-        // Stable and canary targets of kong.yml both point at the one local automation-service.
-        GATEWAY_TARGET_OVERRIDES: `automation-service:3003=${automationTarget},automation-service-canary:3003=${automationTarget}`,
+        // Stable and canary targets of kong.yml both point at the one local automation-service;
+        // the frontend's at the launcher's static server (when it is not served: a 502 there).
+        GATEWAY_TARGET_OVERRIDES: [
+          `automation-service:3003=${automationTarget}`,
+          `automation-service-canary:3003=${automationTarget}`,
+          `frontend:3100=127.0.0.1:${ports.frontend}`,
+        ].join(','),
         ...opts.serviceEnv?.gateway,
       },
       readyUrl: `${urls.gatewayStatus}/status/ready`,
@@ -207,12 +238,18 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   };
 
   const startService = (name: ServiceName) => startProcess(name, services[name]);
+  const frontend: MeshFrontend = { url: urls.frontend, notice: frontendNotice, distDir: frontendDist };
+  let frontendServer: FrontendServer | undefined;
 
   const stop = async (): Promise<void> => {
     try {
       // Prometheus first: it would only record the services going down.
       await prometheus.process?.stop();
-      for (const name of [...SERVICE_NAMES].reverse()) await services[name].stop();
+      for (const name of [...SERVICE_NAMES].reverse()) {
+        await services[name].stop();
+        // After the gateway, which proxies to it.
+        if (name === 'gateway') await frontendServer?.close();
+      }
       await redis.stop();
     } finally {
       // Last, and whatever happened before: PGlite writes its files out on close.
@@ -221,7 +258,11 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   };
 
   try {
-    for (const name of SERVICE_NAMES) await startService(name);
+    for (const name of SERVICE_NAMES) {
+      // Before the gateway, so its first proxied page finds it.
+      if (name === 'gateway' && frontend.url) frontendServer = await startFrontend({ distDir: frontendDist, host: '127.0.0.1', port: ports.frontend });
+      await startService(name);
+    }
     // Last: its first scrape then finds every target up.
     if (prometheus.process) {
       await startProcess('prometheus', prometheus.process).catch((err: Error) => {
@@ -242,6 +283,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     devKey: database.devKey?.secret,
     services,
     prometheus,
+    frontend,
     logDir,
     stopService: (name) => services[name].stop(),
     startService,

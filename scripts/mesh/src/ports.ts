@@ -27,6 +27,8 @@ export interface MeshPorts {
   database: number;
   /** Prometheus' web UI and API (unused when the mesh runs without it). */
   prometheus: number;
+  /** The built frontend (frontend/dist), served by the launcher; the gateway's `frontend` target. */
+  frontend: number;
 }
 
 export const DEFAULT_PORTS: MeshPorts = {
@@ -40,6 +42,7 @@ export const DEFAULT_PORTS: MeshPorts = {
   // Not DESIGN.md's 5432: a developer's own PostgreSQL is often there already.
   database: 0,
   prometheus: 9090,
+  frontend: 3100,
 };
 
 /** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */
