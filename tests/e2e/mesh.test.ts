@@ -108,6 +108,15 @@ describe('the mesh through the gateway', () => {
     expect([...services()].sort()).toEqual(['ai-pipeline', 'automation-service', 'gateway-local']);
   });
 
+  it("serves ai-pipeline's real tool catalog and the key's identity through the gateway", async () => {
+    const tools = await fetch(`${mesh.urls.gateway}/ai/tools`, { headers: key });
+    expect(tools.status).toBe(200);
+    const catalog = (await tools.json()) as { tools: Array<{ name: string; params_schema: { type?: string }; allowed: boolean; available: boolean }> };
+    expect(catalog.tools.find((t) => t.name === 'echo')).toMatchObject({ allowed: true, available: true, params_schema: { type: 'object' } });
+    const whoami = await fetch(`${mesh.urls.gateway}/ai/whoami`, { headers: key });
+    expect(await whoami.json()).toMatchObject({ workspace_id: 'ws-mesh', actor_id: 'alice' });
+  });
+
   it('takes the trace id from the body over the header', async () => {
     const res = await execute({ input: 'ping', tool: 'echo', trace_id: 'body-id-1' }, { 'x-trace-id': 'header-id-1' });
     expect(res.json.trace_id).toBe('body-id-1');
