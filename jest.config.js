@@ -26,7 +26,6 @@ const services = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testMatch: ['<rootDir>/**/test/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '<rootDir>/frontend/'],
-  testTimeout: 30000,
 };
 
 /**
@@ -52,10 +51,11 @@ const frontend = {
   setupFilesAfterEnv: ['<rootDir>/test/support/setup.ts'],
   testMatch: ['<rootDir>/test/**/*.test.{ts,tsx}'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  testTimeout: 30000,
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: Jest ignores it inside a project (the default 5 s then applies).
+  testTimeout: 30000,
   projects: [services, frontend],
 };
