@@ -37,6 +37,9 @@ const frontend = {
   displayName: 'frontend',
   rootDir: path.join(__dirname, 'frontend'),
   testEnvironment: 'jest-fixed-jsdom',
+  // Workspace packages (@opsconductor/api-types) from their source, as Vite does; Jest adds
+  // `require` and `default`. No `browser`: jest-fixed-jsdom opts out of browser bundles.
+  testEnvironmentOptions: { customExportConditions: ['@opsconductor/source'] },
   transform: {
     '^.+\\.(ts|tsx|js|mjs|cjs)$': [
       '@swc/jest',

@@ -19,6 +19,11 @@ export function parseRoute(hash: string): Route {
   return { view: 'sandbox' };
 }
 
+/** The route of one job's detail: the inverse of parseRoute for `#/jobs/<id>`. */
+export function jobHref(jobId: string): string {
+  return `#/jobs/${encodeURIComponent(jobId)}`;
+}
+
 const subscribe = (onChange: () => void) => {
   window.addEventListener('hashchange', onChange);
   return () => window.removeEventListener('hashchange', onChange);

@@ -51,6 +51,26 @@ function defines(ins: Instruction): string[] {
   return [];
 }
 
+/**
+ * Variables used before any declaration: in a FROM, those no global ARG declares; in a stage,
+ * those no earlier ARG or ENV of that stage declares (ARGs do not cross stages).
+ */
+function undeclaredVariables(dockerfile: Dockerfile, all: Stage[]): string[] {
+  const undeclared: string[] = [];
+  const globals = dockerfile.getInitialARGs().map((a) => a.getProperty()?.getName());
+  for (const from of dockerfile.getFROMs()) {
+    for (const v of from.getVariables()) if (!globals.includes(v.getName())) undeclared.push(`FROM: ${v.getName()}`);
+  }
+  for (const stage of all) {
+    const known = new Set<string>();
+    for (const ins of stage.instructions) {
+      for (const v of ins.getVariables()) if (!known.has(v.getName())) undeclared.push(`${stage.name}: ${ins.getKeyword()} ${v.getName()}`);
+      for (const name of defines(ins)) known.add(name);
+    }
+  }
+  return undeclared;
+}
+
 function uses(ins: Instruction, name: string): boolean {
   return ins.getVariables().some((v) => v.getName() === name);
 }
@@ -86,19 +106,7 @@ describe(DOCKERFILE, () => {
     });
 
     it('declares every variable in the stage that uses it, before the use (ARGs do not cross stages)', () => {
-      const undeclared: string[] = [];
-      const globals = dockerfile.getInitialARGs().map((a) => a.getProperty()?.getName());
-      for (const from of dockerfile.getFROMs()) {
-        for (const v of from.getVariables()) if (!globals.includes(v.getName())) undeclared.push(`FROM: ${v.getName()}`);
-      }
-      for (const stage of all) {
-        const known = new Set<string>();
-        for (const ins of stage.instructions) {
-          for (const v of ins.getVariables()) if (!known.has(v.getName())) undeclared.push(`${stage.name}: ${ins.getKeyword()} ${v.getName()}`);
-          for (const name of defines(ins)) known.add(name);
-        }
-      }
-      expect(undeclared).toEqual([]);
+      expect(undeclaredVariables(dockerfile, all)).toEqual([]);
     });
   });
 
@@ -277,15 +285,6 @@ describe('frontend/Dockerfile', () => {
   });
 
   it('declares every variable before its use', () => {
-    const globals = dockerfile.getInitialARGs().map((a) => a.getProperty()?.getName());
-    const undeclared = dockerfile.getFROMs().flatMap((f) => f.getVariables().map((v) => v.getName()).filter((name) => !globals.includes(name)));
-    for (const stage of all) {
-      const known = new Set<string>();
-      for (const ins of stage.instructions) {
-        for (const v of ins.getVariables()) if (!known.has(v.getName())) undeclared.push(`${stage.name}: ${ins.getKeyword()} ${v.getName()}`);
-        for (const name of defines(ins)) known.add(name);
-      }
-    }
-    expect(undeclared).toEqual([]);
+    expect(undeclaredVariables(dockerfile, all)).toEqual([]);
   });
 });

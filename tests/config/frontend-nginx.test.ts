@@ -7,10 +7,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/mesh/src/ports';
 import { REPO_ROOT } from './run-tool';
 
 const CONF = path.join(REPO_ROOT, 'frontend/nginx.conf');
@@ -21,14 +20,6 @@ const NGINX = ['/usr/sbin/nginx', 'nginx'].find((bin) => spawnSync(bin, ['-v']).
 function replaced(text: string, find: string, replace: string): string {
   if (!text.includes(find)) throw new Error(`frontend/nginx.conf no longer contains ${JSON.stringify(find)}`);
   return text.replace(find, replace);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function get(url: string, init: RequestInit = {}) {

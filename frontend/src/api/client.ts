@@ -1,5 +1,5 @@
 import { ApiError, CANCELLED, NETWORK_ERROR, isEnvelope } from './errors';
-import type { ExecuteAnswer, ExecuteRequest, JobPage, JobStatus, JobView, Me, SubmitJobRequest, ToolCatalog } from './types';
+import type { ExecuteAnswer, ExecuteRequest, JobPage, JobStatus, JobView, Me, SubmitJobRequest, ToolsAnswer } from './types';
 
 export interface ApiClientOptions {
   /** Gateway origin (and optional path prefix); '' means the page's own origin. */
@@ -96,8 +96,8 @@ export class ApiClient {
     return (await this.request<ExecuteAnswer>('POST', '/ai/execute', req, call)).body;
   }
 
-  async tools(call?: CallOptions): Promise<ToolCatalog> {
-    return (await this.request<ToolCatalog>('GET', '/ai/tools', undefined, call)).body;
+  async tools(call?: CallOptions): Promise<ToolsAnswer> {
+    return (await this.request<ToolsAnswer>('GET', '/ai/tools', undefined, call)).body;
   }
 
   async me(call?: CallOptions): Promise<Me> {

@@ -18,3 +18,16 @@ export function TraceId({ traceId }: { traceId: string }) {
     </span>
   );
 }
+
+/** The Trace ID term and value of a `<dl className="facts">`, or nothing when there is no trace. */
+export function TraceIdFact({ traceId }: { traceId: string | null }) {
+  if (!traceId) return null;
+  return (
+    <>
+      <dt>Trace ID</dt>
+      <dd>
+        <TraceId traceId={traceId} />
+      </dd>
+    </>
+  );
+}

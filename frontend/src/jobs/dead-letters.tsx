@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import type { ApiError } from '../api/errors';
 import type { JobView } from '../api/types';
 import { ErrorView } from '../common/error-view';
-import { formatTime, shortId } from '../common/format';
+import { formatTime } from '../common/format';
 import { useSession } from '../settings/session';
+import { JobLink } from './job-link';
 
 const PAGE = 20;
 
@@ -94,9 +95,7 @@ export function DeadLetters({ refresh }: { refresh: number }) {
               {current.jobs.map((job) => (
                 <tr key={job.job_id}>
                   <td>
-                    <a href={`#/jobs/${encodeURIComponent(job.job_id)}`} aria-label={`Job ${job.job_id}`} title={job.job_id}>
-                      <code>{shortId(job.job_id)}</code>
-                    </a>
+                    <JobLink jobId={job.job_id} />
                   </td>
                   <td>{job.action}</td>
                   <td>{job.error ? `${job.error.code}: ${job.error.message}` : '—'}</td>

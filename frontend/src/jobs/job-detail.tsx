@@ -1,14 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ApiError } from '../api/errors';
 import type { JobView } from '../api/types';
-import { CopyButton } from '../common/copy-button';
 import { ErrorView } from '../common/error-view';
 import { formatTime } from '../common/format';
 import { JsonView } from '../common/json-view';
 import { StatusBadge } from '../common/status-badge';
-import { TraceId } from '../common/trace-id';
+import { TraceIdFact } from '../common/trace-id';
 import { useSession } from '../settings/session';
 import { OutputView } from '../sandbox/job-live';
+import { AttemptsFact, JobIdFact } from './job-facts';
 
 export interface JobDetailProps {
   job: JobView;
@@ -53,10 +53,7 @@ export function JobDetail({ job, position, onChange }: JobDetailProps) {
         Job details
       </h2>
       <dl className="facts">
-        <dt>Job ID</dt>
-        <dd>
-          <code>{job.job_id}</code> <CopyButton text={job.job_id} label="Copy job ID" />
-        </dd>
+        <JobIdFact jobId={job.job_id} />
         <dt>Status</dt>
         <dd>
           <StatusBadge status={job.status} />
@@ -72,10 +69,7 @@ export function JobDetail({ job, position, onChange }: JobDetailProps) {
         <dd>{job.action}</dd>
         <dt>Priority</dt>
         <dd>{job.priority}</dd>
-        <dt>Attempts</dt>
-        <dd>
-          {job.attempts} of {job.max_attempts}
-        </dd>
+        <AttemptsFact job={job} />
         <dt>Created</dt>
         <dd>
           <time dateTime={job.created_at}>{formatTime(job.created_at)}</time>
@@ -100,14 +94,7 @@ export function JobDetail({ job, position, onChange }: JobDetailProps) {
             </dd>
           </>
         )}
-        {job.trace_id && (
-          <>
-            <dt>Trace ID</dt>
-            <dd>
-              <TraceId traceId={job.trace_id} />
-            </dd>
-          </>
-        )}
+        <TraceIdFact traceId={job.trace_id} />
       </dl>
       <div className="actions">
         <button type="button" disabled={!cancellable || busy} onClick={() => void act('cancel')}>

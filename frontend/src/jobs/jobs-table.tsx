@@ -1,6 +1,7 @@
 import type { JobView } from '../api/types';
-import { formatTime, shortId } from '../common/format';
+import { formatTime } from '../common/format';
 import { StatusBadge } from '../common/status-badge';
+import { JobLink } from './job-link';
 
 export interface JobsTableProps {
   jobs: JobView[];
@@ -38,9 +39,7 @@ export function JobsTable({ jobs, positions, selectedId, labelledBy }: JobsTable
             return (
               <tr key={job.job_id} aria-current={job.job_id === selectedId ? 'true' : undefined}>
                 <td>
-                  <a href={`#/jobs/${encodeURIComponent(job.job_id)}`} aria-label={`Job ${job.job_id}`} title={job.job_id}>
-                    <code>{shortId(job.job_id)}</code>
-                  </a>
+                  <JobLink jobId={job.job_id} />
                 </td>
                 <td>{job.action}</td>
                 <td>

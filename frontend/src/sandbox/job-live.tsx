@@ -2,13 +2,14 @@ import { useState } from 'react';
 import type { ApiError } from '../api/errors';
 import { FINAL_STATUSES } from '../api/types';
 import type { JobView } from '../api/types';
-import { CopyButton } from '../common/copy-button';
 import { ErrorView } from '../common/error-view';
 import { JsonView } from '../common/json-view';
 import { StatusBadge } from '../common/status-badge';
-import { TraceId } from '../common/trace-id';
+import { TraceIdFact } from '../common/trace-id';
 import { streamLabel, useEventStream } from '../common/use-event-stream';
+import { AttemptsFact, JobIdFact } from '../jobs/job-facts';
 import { JOB_EVENT_TYPES, applyEvent, isPositionEvent, isStatusEvent, needsReread } from '../jobs/job-events';
+import { jobHref } from '../route';
 import { useSession } from '../settings/session';
 
 /**
@@ -48,27 +49,16 @@ export function JobLive({ initial }: { initial: JobView }) {
         {job.cancel_requested && job.status === 'running' && <> — cancel requested</>}
       </p>
       <dl className="facts">
-        <dt>Job ID</dt>
-        <dd>
-          <code>{job.job_id}</code> <CopyButton text={job.job_id} label="Copy job ID" />{' '}
-          <a href={`#/jobs/${encodeURIComponent(job.job_id)}`}>Open in Jobs</a>
-        </dd>
+        <JobIdFact jobId={job.job_id}>
+          {' '}
+          <a href={jobHref(job.job_id)}>Open in Jobs</a>
+        </JobIdFact>
         <dt>Action</dt>
         <dd>{job.action}</dd>
-        <dt>Attempts</dt>
-        <dd>
-          {job.attempts} of {job.max_attempts}
-        </dd>
+        <AttemptsFact job={job} />
         <dt>Updates</dt>
         <dd>{final && stream !== 'failed' ? 'Finished' : streamLabel(stream)}</dd>
-        {job.trace_id && (
-          <>
-            <dt>Trace ID</dt>
-            <dd>
-              <TraceId traceId={job.trace_id} />
-            </dd>
-          </>
-        )}
+        <TraceIdFact traceId={job.trace_id} />
       </dl>
       {(job.status === 'pending' || job.status === 'running') && !job.cancel_requested && (
         <button type="button" onClick={() => void cancel()}>

@@ -3,7 +3,7 @@ import type { ExecuteAnswer, JobView } from '../api/types';
 import { ErrorView } from '../common/error-view';
 import { JsonView } from '../common/json-view';
 import { StatusBadge } from '../common/status-badge';
-import { TraceId } from '../common/trace-id';
+import { TraceIdFact } from '../common/trace-id';
 import { JobLive, OutputView } from './job-live';
 
 export type RunResult =
@@ -86,10 +86,7 @@ function Body({ result }: { result: Exclude<RunResult, { kind: 'job' }> }) {
             <dd>{answer.tool}</dd>
             <dt>Duration</dt>
             <dd>{formatMs(answer.duration_ms)}</dd>
-            <dt>Trace ID</dt>
-            <dd>
-              <TraceId traceId={answer.trace_id} />
-            </dd>
+            <TraceIdFact traceId={answer.trace_id} />
           </dl>
           <h3>Output</h3>
           <OutputView value={answer.output} />

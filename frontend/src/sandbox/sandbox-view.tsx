@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 import { ApiError, CANCELLED } from '../api/errors';
-import type { ToolDescription } from '../api/types';
+import type { CatalogTool } from '../api/types';
 import { randomId } from '../common/ids';
 import { useSession } from '../settings/session';
 import { KeyNotice } from '../settings/key-notice';
@@ -26,7 +26,7 @@ interface Draft {
   params: Record<string, unknown>;
 }
 
-type Catalog = { state: 'loading' } | { state: 'ready'; tools: ToolDescription[]; actionsEnabled: boolean } | { state: 'error'; error: ApiError };
+type Catalog = { state: 'loading' } | { state: 'ready'; tools: CatalogTool[]; actionsEnabled: boolean } | { state: 'error'; error: ApiError };
 
 const MAX_INPUT = 100_000;
 

@@ -1,19 +1,10 @@
+import type { JobStatusChange } from '@opsconductor/api-types';
 import type { JobErrorInfo, JobStatus } from './job';
 
-/** One entry of a workspace's event stream: a job's status change. */
-export interface JobEvent {
+/** One entry of a workspace's event stream: a job's status change (the API's shape) and its place. */
+export interface JobEvent extends JobStatusChange {
   /** Stream id; pass it as `after` (or SSE Last-Event-ID) to resume without gaps. */
   id: string;
-  job_id: string;
-  status: JobStatus;
-  /** Status before the change; null when the job was created. */
-  prev: JobStatus | null;
-  at: string;
-  attempts: number;
-  /** The error of a failed attempt, or the previous error on retry/replay. */
-  error?: JobErrorInfo;
-  /** Why a change happened when no caller asked: `lease_expired`, `retry_due`, `released`. */
-  reason?: string;
 }
 
 type StreamEntry = [id: string, fields: string[]];

@@ -1,14 +1,12 @@
-/** Job statuses; the order is also the order of the status indexes in a script's KEYS. */
-export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'dead'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import type { JobErrorInfo, JobStatus, JobView } from '@opsconductor/api-types';
+
+// The statuses and the error shape are the API's (one list for the scripts, the services and
+// the frontend); re-exported so this package's callers keep importing them from here.
+// JOB_STATUSES' order is also the order of the status indexes in a script's KEYS.
+export { JOB_STATUSES, type JobErrorInfo, type JobStatus } from '@opsconductor/api-types';
 
 /** `^[a-z][a-z0-9_.-]{0,63}$`, e.g. `echo`, `gmail.send`. */
 export const ACTION_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
-
-export interface JobErrorInfo {
-  code: string;
-  message: string;
-}
 
 export interface TraceContext {
   trace_id: string;
@@ -16,33 +14,17 @@ export interface TraceContext {
   tracestate?: string;
 }
 
-/** A job as callers see it. Times are ISO 8601 strings (stored as epoch ms in Redis). */
-export interface Job {
-  job_id: string;
-  workspace_id: string;
-  actor_id: string;
-  action: string;
-  params: unknown;
-  /** 0–9, 9 runs first. */
-  priority: number;
-  status: JobStatus;
-  /** Attempts started so far (a reaped attempt counts; retry/replay resets to 0). */
-  attempts: number;
-  max_attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  /** When a `failed` job is due for its next attempt. */
-  retry_at: string | null;
-  result: unknown;
-  error: JobErrorInfo | null;
-  client_request_id: string | null;
+/**
+ * A job as this package's callers see it: every field the API shows (a JobView, whose trace id
+ * is here the whole trace context) and the worker-side ones the API keeps inside. Times are
+ * ISO 8601 strings (stored as epoch ms in Redis).
+ */
+export interface Job extends Omit<JobView, 'trace_id'> {
   trace: TraceContext | null;
   /** Fencing token of the current lease; only set while running. */
   lease_token: string | null;
   lease_expires_at: string | null;
   worker_id: string | null;
-  cancel_requested: boolean;
   body_hash: string;
 }
 

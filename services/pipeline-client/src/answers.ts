@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ToolDescription } from '@opsconductor/api-types';
 import { ERROR_CODES } from '@opsconductor/kit';
 import type { ErrorCode } from '@opsconductor/kit';
 
@@ -36,7 +37,10 @@ export function wellFormedTool(value: unknown): string | undefined {
   return typeof value === 'string' && TOOL_NAME_PATTERN.test(value) ? value : undefined;
 }
 
-/** One tool of ai-pipeline's GET /tools: what a client needs to offer it and build its params form. */
+/**
+ * One tool of ai-pipeline's GET /tools: what a client needs to offer it and build its params
+ * form. Typed against the shared ToolDescription, so the parser and the type cannot drift.
+ */
 export const toolDescriptionSchema = z.object({
   name: toolName,
   description: z.string(),
@@ -46,8 +50,14 @@ export const toolDescriptionSchema = z.object({
   params_schema: z.record(z.string(), z.unknown()),
   available: z.boolean(),
   unavailable_reason: z.string().optional(),
-});
+}) satisfies z.ZodType<ToolDescription>;
 
-export type ToolDescription = z.infer<typeof toolDescriptionSchema>;
+// `satisfies` checks that what the schema parses is a ToolDescription; this checks the other
+// way, that every field of one is parsed: z.object drops the keys it does not list, so a field
+// added to ToolDescription alone would vanish here without a word. Names the missing keys.
+type UnparsedKeys = Exclude<keyof ToolDescription, keyof z.infer<typeof toolDescriptionSchema>>;
+const _everyFieldParsed: [UnparsedKeys] extends [never] ? true : UnparsedKeys = true;
+
+export type { ToolDescription };
 
 export const toolsAnswerSchema = z.object({ tools: z.array(toolDescriptionSchema) });

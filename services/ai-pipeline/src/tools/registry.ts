@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ToolDescription } from '@opsconductor/api-types';
 import type { Logger } from '@opsconductor/kit';
 
 /** What a tool's `execute` receives besides its params. */
@@ -41,16 +42,8 @@ export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool<P> {
   return tool;
 }
 
-/** A tool as GET /tools describes it. */
-export interface ToolDescription {
-  name: string;
-  description: string;
-  platform: string;
-  keywords: readonly string[];
-  params_schema: Record<string, unknown>;
-  available: boolean;
-  unavailable_reason?: string;
-}
+/** A tool as GET /tools describes it: the shape its clients (pipeline-client, the frontend) share. */
+export type { ToolDescription };
 
 const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 const PLATFORM_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;

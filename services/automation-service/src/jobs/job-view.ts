@@ -1,31 +1,10 @@
-import type { Job, JobErrorInfo, JobStatus } from '@opsconductor/jobs';
+import type { JobView } from '@opsconductor/api-types';
+import type { Job } from '@opsconductor/jobs';
 
 /**
- * A job as the API shows it. Worker-side fields stay inside: the lease token is a fencing
- * secret, the worker id and lease expiry are infrastructure, the body hash is internal.
- * `trace_id` is the trace of the request that submitted the job (the worker continues it).
+ * A job as the API shows it (@opsconductor/api-types says which fields, and why the others stay
+ * inside). `trace_id` is the trace of the request that submitted the job.
  */
-export interface JobView {
-  job_id: string;
-  status: JobStatus;
-  action: string;
-  priority: number;
-  created_at: string;
-  workspace_id: string;
-  actor_id: string;
-  params: unknown;
-  attempts: number;
-  max_attempts: number;
-  started_at: string | null;
-  finished_at: string | null;
-  retry_at: string | null;
-  result: unknown;
-  error: JobErrorInfo | null;
-  client_request_id: string | null;
-  cancel_requested: boolean;
-  trace_id: string | null;
-}
-
 export function jobView(job: Job): JobView {
   return {
     job_id: job.job_id,

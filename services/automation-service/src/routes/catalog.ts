@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { CatalogTool, ToolsAnswer } from '@opsconductor/api-types';
 import type { ToolCatalog, ToolDescription } from '@opsconductor/pipeline-client';
 import { callerOf } from '../auth/caller';
 import type { ActionPolicy } from '../guardrails/action-policy';
@@ -10,8 +11,6 @@ export interface CatalogRouteDeps {
   cacheMs?: number;
 }
 
-/** A tool as GET /ai/tools shows it: ai-pipeline's description, and whether the caller's workspace may run it. */
-export type CatalogTool = ToolDescription & { allowed: boolean };
 
 /**
  * GET /ai/tools: the tools a client can offer (the Exec Sandbox builds its tool selector and
@@ -34,7 +33,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: CatalogRouteDe
     return tools;
   };
 
-  app.get('/ai/tools', { config: { scope: 'actions:preview' } }, async (request) => {
+  app.get('/ai/tools', { config: { scope: 'actions:preview' } }, async (request): Promise<ToolsAnswer> => {
     const caller = callerOf(request);
     const [tools, allowlist] = await Promise.all([catalog(request.traceId), deps.policy.allowlistOf(caller.workspaceId)]);
     return {

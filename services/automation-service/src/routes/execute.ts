@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ExecuteAnswer } from '@opsconductor/api-types';
 import { isAppError, parseInput } from '@opsconductor/kit';
 import type { AiMetrics } from '../ai-metrics';
 import { executeBodySchema } from '../execute-schema';
@@ -14,15 +15,6 @@ export interface ExecuteRouteDeps {
   aiMetrics: AiMetrics;
   policy: ActionPolicy;
   audit: AuditSink;
-}
-
-/** The seed's 200 answer, keys in the seed's order. */
-export interface ExecuteAnswer {
-  success: true;
-  output: unknown;
-  trace_id: string;
-  duration_ms: number;
-  tool: string;
 }
 
 /** nginx's "client closed request"; nobody reads it, the socket is gone, but the handler must answer. */
