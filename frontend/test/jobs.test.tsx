@@ -156,6 +156,28 @@ describe('Jobs console', () => {
     expect(server.seen('POST', `/ai/jobs/${failed.job_id}/retry`)).toHaveLength(1);
   });
 
+  it('turns "cancel requested" into "cancelled" when the worker has stopped a running job', async () => {
+    const user = userEvent.setup();
+    const running = { ...JOBS[0]!, status: 'running' as const, started_at: at(11) };
+    listing(() => [running, ...JOBS.slice(1)]);
+    const streams = workspaceStream();
+    let stored: JobView = running;
+    server.on('GET', `/ai/jobs/${running.job_id}`, (_req, res) => json(res, 200, stored));
+    server.on('POST', `/ai/jobs/${running.job_id}/cancel`, (_req, res) => json(res, 202, (stored = { ...running, cancel_requested: true })));
+    renderApp({ gateway: server.url, hash: '#/jobs' });
+
+    await user.click(await screen.findByRole('link', { name: `Job ${running.job_id}` }));
+    const detail = await screen.findByRole('region', { name: 'Job details' });
+    await user.click(within(detail).getByRole('button', { name: 'Cancel job' }));
+    await waitFor(() => expect(within(detail).getByText(/^Cancel requested/)).toBeInTheDocument());
+    await waitFor(() => expect(streams).toHaveLength(1));
+    // The worker stopped it: the store says so, and the stream tells the page.
+    stored = { ...stored, status: 'cancelled', finished_at: at(12) };
+    streams[0]!.writer.send({ id: '2-0', event: 'cancelled', data: { job_id: running.job_id, status: 'cancelled', prev: 'running', at: at(12), attempts: 1 } });
+    await waitFor(() => expect(within(detail).getByText('Job cancelled.')).toBeInTheDocument());
+    expect(within(detail).queryByText(/^Cancel requested/)).toBeNull();
+  });
+
   it('shows admins the dead-letter list and replays a dead job; others never see it', async () => {
     const user = userEvent.setup();
     const dead = JOBS[4]!;

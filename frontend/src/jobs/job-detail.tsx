@@ -45,6 +45,8 @@ export function JobDetail({ job, position, onChange }: JobDetailProps) {
     }
   };
 
+  // A cancel the worker carries out later ends in the live status: the request's notice is then stale.
+  const shownNotice = job.status === 'cancelled' && notice.startsWith('Cancel requested') ? 'Job cancelled.' : notice;
   const cancellable = (job.status === 'pending' || job.status === 'running') && !job.cancel_requested;
   const retryable = job.status === 'failed' || job.status === 'dead';
   return (
@@ -108,7 +110,7 @@ export function JobDetail({ job, position, onChange }: JobDetailProps) {
         </a>
       </div>
       <p role="status" className="muted">
-        {notice}
+        {shownNotice}
       </p>
       {actionError && (
         <div role="alert">
