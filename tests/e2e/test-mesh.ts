@@ -48,6 +48,8 @@ export interface TestMeshOptions {
   serviceEnv?: MeshOptions['serviceEnv'];
   /** Starts an OTLP receiver and has every service export its spans to it, in batches every 100 ms. */
   traces?: boolean;
+  /** Passed to startMesh (default `off`); `required` runs the local Prometheus scraping the mesh. */
+  prometheus?: MeshOptions['prometheus'];
 }
 
 export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
@@ -63,6 +65,7 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
       dataDir,
       databaseUrl: database.url,
       devKey: false,
+      prometheus: opts.prometheus,
       env: { JOB_KEY_PREFIX: prefix, ...tracingEnv, ...opts.env },
       serviceEnv: {
         ...opts.serviceEnv,
