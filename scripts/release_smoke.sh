@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/release_smoke.sh [--help] [local|staging|production]
+Usage: scripts/release_smoke.sh [--help] [--target stable|canary] [local|staging|production]
 
 Checks one environment (default: local) and prints a summary table:
   health:*          gateway GET /status; automation-service /health and /ready;
@@ -19,6 +19,11 @@ Checks one environment (default: local) and prints a summary table:
   prometheus        GET /api/v1/query?query=up answers (skipped when no Prometheus URL)
   async-job         POST /ai/jobs through the gateway reaches completed in time
 
+--target canary checks the canary pair instead of the stable one: its automation-service and
+ai-pipeline (health, /metrics, counter) at OPSCONDUCTOR_CANARY_* addresses, and the ping and the
+job sent straight to the canary automation-service (at weight 0 the gateway sends it nothing).
+The gateway and queue-worker checks are the same for both.
+
 Configuration: scripts/env/<environment>.env (URLs; API_KEY_VAR names the variable holding
 the API key). A variable of the same name in the environment wins over the file. The key
 comes from the environment only; for local, when it is unset, from DEV_KEY_FILE (the
@@ -31,138 +36,53 @@ Exit: 0 every check passed (skips allowed), 1 a check failed, 2 usage or configu
 EOF
 }
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ENV_DIR="$ROOT/scripts/env"
+RELEASE_SCRIPT=release_smoke.sh
+# shellcheck source=scripts/lib/release-common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/release-common.sh"
 
-die_usage() {
-  echo "release_smoke: $*" >&2
-  echo "Try: scripts/release_smoke.sh --help" >&2
-  exit 2
-}
-
-environment=""
-for arg in "$@"; do
-  case "$arg" in
+environment="" target=stable
+while (($# > 0)); do
+  case "$1" in
     -h | --help) usage; exit 0 ;;
-    -*) die_usage "unknown option: $arg" ;;
-    *)
-      [[ -z "$environment" ]] || die_usage "one environment only (got '$environment' and '$arg')"
-      environment="$arg"
+    --target)
+      (($# > 1)) || die_usage "--target needs a value (stable or canary)"
+      target="$2"
+      shift
       ;;
+    --target=*) target="${1#--target=}" ;;
+    -*) die_usage "unknown option: $1" ;;
+    *) take_environment "$1" ;;
   esac
+  shift
 done
 environment="${environment:-local}"
-case "$environment" in
-  local | staging | production) ;;
-  *) die_usage "unknown environment '$environment' (local, staging or production)" ;;
-esac
-for tool in curl jq; do
-  command -v "$tool" >/dev/null 2>&1 || die_usage "$tool is required (Debian: apt-get install $tool)"
-done
+check_environment "$environment"
+[[ "$target" == stable || "$target" == canary ]] || die_usage "--target must be stable or canary (got '$target')"
+require_tools curl jq
 
 # --- configuration -------------------------------------------------------------------------
 
-# KEY=VALUE lines, read (never sourced: an env file cannot run code). Only the keys listed
-# here are taken, and only when the environment does not already set them.
-ENV_KEYS=(OPSCONDUCTOR_GATEWAY_URL OPSCONDUCTOR_GATEWAY_STATUS_URL OPSCONDUCTOR_AUTOMATION_URL
-  OPSCONDUCTOR_AUTOMATION_METRICS_URL OPSCONDUCTOR_PIPELINE_URL OPSCONDUCTOR_PIPELINE_METRICS_URL
-  OPSCONDUCTOR_WORKER_URL OPSCONDUCTOR_PROMETHEUS_URL API_KEY_VAR DEV_KEY_FILE)
-env_file="$ENV_DIR/$environment.env"
-[[ -r "$env_file" ]] || die_usage "missing environment file $env_file"
-while IFS= read -r line || [[ -n "$line" ]]; do
-  [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
-  [[ "$line" =~ ^([A-Z_][A-Z0-9_]*)=(.*)$ ]] || die_usage "$env_file: not a KEY=VALUE line: $line"
-  key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}"
-  [[ " ${ENV_KEYS[*]} " == *" $key "* ]] || die_usage "$env_file: unknown key $key"
-  [[ -n "${!key+set}" ]] || printf -v "$key" '%s' "$value"
-done <"$env_file"
-for key in "${ENV_KEYS[@]}"; do
-  case "$key" in
-    OPSCONDUCTOR_PROMETHEUS_URL | DEV_KEY_FILE) ;; # may be empty
-    *) [[ -n "${!key:-}" ]] || die_usage "$key is not set ($env_file or the environment)" ;;
-  esac
-done
-[[ "$API_KEY_VAR" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die_usage "API_KEY_VAR is not a variable name: $API_KEY_VAR"
-
-api_key="${!API_KEY_VAR:-}"
-key_source="\$$API_KEY_VAR"
-# The dev key file is a local convenience only: shared environments take keys from the
-# environment, so a stray file can never stand in for a missing secret there.
-if [[ -z "$api_key" && "$environment" == local && -n "${DEV_KEY_FILE:-}" ]]; then
-  dev_key_file="$DEV_KEY_FILE"
-  [[ "$dev_key_file" == /* ]] || dev_key_file="$ROOT/$dev_key_file"
-  if [[ -r "$dev_key_file" ]]; then
-    api_key="$(tr -d '[:space:]' <"$dev_key_file")"
-    key_source="$dev_key_file"
-  fi
+load_env_file "$environment"
+require_keys OPSCONDUCTOR_GATEWAY_URL OPSCONDUCTOR_GATEWAY_STATUS_URL OPSCONDUCTOR_AUTOMATION_URL \
+  OPSCONDUCTOR_AUTOMATION_METRICS_URL OPSCONDUCTOR_PIPELINE_URL OPSCONDUCTOR_PIPELINE_METRICS_URL \
+  OPSCONDUCTOR_WORKER_URL
+# The canary is checked on its own addresses: at weight 0 the gateway sends it nothing, so the
+# ping goes straight to the canary automation-service (the service the gateway would reach).
+ping_url="$OPSCONDUCTOR_GATEWAY_URL"
+if [[ "$target" == canary ]]; then
+  require_keys OPSCONDUCTOR_CANARY_AUTOMATION_URL OPSCONDUCTOR_CANARY_AUTOMATION_METRICS_URL \
+    OPSCONDUCTOR_CANARY_PIPELINE_URL OPSCONDUCTOR_CANARY_PIPELINE_METRICS_URL
+  OPSCONDUCTOR_AUTOMATION_URL="$OPSCONDUCTOR_CANARY_AUTOMATION_URL"
+  OPSCONDUCTOR_AUTOMATION_METRICS_URL="$OPSCONDUCTOR_CANARY_AUTOMATION_METRICS_URL"
+  OPSCONDUCTOR_PIPELINE_URL="$OPSCONDUCTOR_CANARY_PIPELINE_URL"
+  OPSCONDUCTOR_PIPELINE_METRICS_URL="$OPSCONDUCTOR_CANARY_PIPELINE_METRICS_URL"
+  ping_url="$OPSCONDUCTOR_CANARY_AUTOMATION_URL"
 fi
-[[ -n "$api_key" ]] || die_usage "no API key: set \$$API_KEY_VAR"
-# Not exported: only auth_header reads it, in this shell's own subshell.
-SMOKE_API_KEY="$api_key"
-unset api_key
+load_api_key "$environment"
 
-HTTP_TIMEOUT="${OPSCONDUCTOR_HTTP_TIMEOUT_SECONDS:-10}"
 JOB_TIMEOUT="${OPSCONDUCTOR_JOB_TIMEOUT_SECONDS:-30}"
-[[ "$HTTP_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die_usage "OPSCONDUCTOR_HTTP_TIMEOUT_SECONDS must be a positive integer"
-[[ "$JOB_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die_usage "OPSCONDUCTOR_JOB_TIMEOUT_SECONDS must be a positive integer"
-
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
-# --- HTTP ----------------------------------------------------------------------------------
-
-# The Authorization header as a curl header file, through a pipe: the key never appears in
-# curl's argv (visible in ps) nor on disk.
-auth_header() {
-  printf 'Authorization: Bearer %s\n' "$SMOKE_API_KEY"
-}
-
-# http METHOD URL [auth] [json-body] [extra header...]: sets STATUS (000 when no answer),
-# BODY (file), HEADERS (file) and CURL_ERROR.
-http() {
-  local method="$1" url="$2" auth="${3:-}" data="${4:-}"
-  shift 4 || shift $#
-  BODY="$TMP/body" HEADERS="$TMP/headers"
-  : >"$BODY"
-  : >"$HEADERS"
-  local args=(-sS -X "$method" -o "$BODY" -D "$HEADERS" -w '%{http_code}' --max-time "$HTTP_TIMEOUT")
-  if [[ -n "$data" ]]; then args+=(-H 'Content-Type: application/json' --data-binary "$data"); fi
-  local extra
-  for extra in "$@"; do args+=(-H "$extra"); done
-  if [[ "$auth" == auth ]]; then
-    STATUS="$(curl "${args[@]}" -H @<(auth_header) "$url" 2>"$TMP/curl.err")" || true
-  else
-    STATUS="$(curl "${args[@]}" "$url" 2>"$TMP/curl.err")" || true
-  fi
-  STATUS="${STATUS:-000}"
-  CURL_ERROR="$(head -c 200 "$TMP/curl.err" | tr '\n' ' ')"
-}
-
-# The last value of a response header (case-insensitive), without its CR.
-header() {
-  awk -v name="$(tr '[:upper:]' '[:lower:]' <<<"$1")" -F': *' \
-    'tolower($1) == name { sub(/^[^:]*: */, ""); value = $0 } END { print value }' "$HEADERS" | tr -d '\r'
-}
-
-# Why a request failed, in one line: curl's error, or the status and the start of the body.
-failure() {
-  if [[ "$STATUS" == 000 ]]; then
-    echo "no answer: ${CURL_ERROR:-unknown error}"
-  else
-    echo "HTTP $STATUS: $(head -c 160 "$BODY" | tr '\n' ' ')"
-  fi
-}
-
-# --- results -------------------------------------------------------------------------------
-
-NAMES=() RESULTS=() DETAILS=()
-record() {
-  NAMES+=("$1") RESULTS+=("$2") DETAILS+=("$3")
-  printf '%-4s %s: %s\n' "$2" "$1" "$3"
-}
-pass() { record "$1" PASS "$2"; }
-fail() { record "$1" FAIL "$2"; }
-skip() { record "$1" SKIP "$2"; }
+positive_int OPSCONDUCTOR_HTTP_TIMEOUT_SECONDS "$HTTP_TIMEOUT"
+positive_int OPSCONDUCTOR_JOB_TIMEOUT_SECONDS "$JOB_TIMEOUT"
 
 # --- checks --------------------------------------------------------------------------------
 
@@ -225,7 +145,7 @@ requests_total() {
 }
 
 check_ping() {
-  local trace="$1" url="$OPSCONDUCTOR_GATEWAY_URL/ai/execute"
+  local trace="$1" url="$ping_url/ai/execute"
   http POST "$url" auth '{"input":"ping","tool":"echo"}' "X-Trace-Id: $trace"
   if [[ "$STATUS" != 200 ]]; then
     fail ping-pong "POST $url: $(failure)"
@@ -287,7 +207,7 @@ check_prometheus() {
 }
 
 check_job() {
-  local url="$OPSCONDUCTOR_GATEWAY_URL/ai/jobs"
+  local url="$ping_url/ai/jobs"
   http POST "$url" auth '{"action":"echo","params":{"input":"ping"}}'
   if [[ "$STATUS" != 202 && "$STATUS" != 200 ]]; then
     fail async-job "POST $url: $(failure)"
@@ -322,7 +242,7 @@ check_job() {
 
 # --- run -----------------------------------------------------------------------------------
 
-echo "release smoke test: $environment (API key from $key_source)"
+echo "release smoke test: $environment, $target (API key from $RELEASE_KEY_SOURCE)"
 check_health health:gateway "$OPSCONDUCTOR_GATEWAY_STATUS_URL/status"
 check_health health:automation-service "$OPSCONDUCTOR_AUTOMATION_URL/health"
 check_health ready:automation-service "$OPSCONDUCTOR_AUTOMATION_URL/ready"
@@ -338,17 +258,4 @@ check_counter "$requests_before"
 check_prometheus
 check_job
 
-failed=()
-echo
-printf '%-28s %-6s %s\n' CHECK RESULT DETAIL
-printf '%-28s %-6s %s\n' ---------------------------- ------ ------
-for i in "${!NAMES[@]}"; do
-  printf '%-28s %-6s %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${DETAILS[$i]}"
-  if [[ "${RESULTS[$i]}" == FAIL ]]; then failed+=("${NAMES[$i]}"); fi
-done
-echo
-if ((${#failed[@]} > 0)); then
-  echo "SMOKE FAILED ($environment): ${failed[*]}"
-  exit 1
-fi
-echo "SMOKE PASSED ($environment): ${#NAMES[@]} checks"
+print_summary SMOKE "$environment"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/start and scripts/test: makes sure Node and pnpm are there and the
 # workspace is installed, so both work on a fresh clone.
 

@@ -3,17 +3,15 @@
  * runs it (`bash scripts/release_smoke.sh local`), its URLs pointed at this mesh's random ports
  * by the environment variables that override scripts/env/local.env.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitFor } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
+import { meshScriptEnv, runScript, summaryTable as summary } from './release-scripts';
 import { startTestMesh } from './test-mesh';
 import type { TestMesh } from './test-mesh';
 
-const ROOT = path.resolve(__dirname, '../..');
-const SCRIPT = path.join(ROOT, 'scripts/release_smoke.sh');
 const CHECKS = [
   'health:gateway',
   'health:automation-service',
@@ -57,54 +55,8 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** This process's environment without any OPSCONDUCTOR_* of the developer's, plus `extra`. */
-function scriptEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OPSCONDUCTOR_')));
-  return { ...env, ...extra };
-}
-
-/** The URL overrides that point local.env at this mesh. */
-function meshEnv(): NodeJS.ProcessEnv {
-  return {
-    OPSCONDUCTOR_GATEWAY_URL: mesh.urls.gateway,
-    OPSCONDUCTOR_GATEWAY_STATUS_URL: mesh.urls.gatewayStatus,
-    OPSCONDUCTOR_AUTOMATION_URL: mesh.urls.automation,
-    OPSCONDUCTOR_AUTOMATION_METRICS_URL: mesh.urls.automationMetrics,
-    OPSCONDUCTOR_PIPELINE_URL: mesh.urls.pipeline,
-    OPSCONDUCTOR_PIPELINE_METRICS_URL: mesh.urls.pipelineMetrics,
-    OPSCONDUCTOR_WORKER_URL: mesh.urls.workerMetrics,
-    OPSCONDUCTOR_PROMETHEUS_URL: mesh.urls.prometheus,
-  };
-}
-
-function smoke(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile('bash', [SCRIPT, ...args], { cwd: ROOT, env: scriptEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-    });
-  });
-}
-
-/** The summary table at the end: check name → PASS, FAIL or SKIP. */
-function summary(stdout: string): Record<string, string> {
-  const lines = stdout.split('\n');
-  const header = lines.findIndex((l) => /^CHECK\s+RESULT\s+DETAIL$/.test(l));
-  expect(header).toBeGreaterThan(-1);
-  const rows: Record<string, string> = {};
-  for (const line of lines.slice(header + 2)) {
-    const match = /^(\S+)\s+(PASS|FAIL|SKIP)\s/.exec(line);
-    if (!match) break;
-    rows[match[1]!] = match[2]!;
-  }
-  return rows;
-}
+const smoke = (args: string[], env: NodeJS.ProcessEnv) => runScript('release_smoke.sh', args, env);
+const meshEnv = () => meshScriptEnv(mesh);
 
 describe('scripts/release_smoke.sh', () => {
   it('passes against the running mesh, every check PASS, without printing the key', async () => {
