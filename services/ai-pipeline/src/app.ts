@@ -26,6 +26,8 @@ export interface AppDeps {
   selector?: Selector;
   /** Largest accepted body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** FAULT_INJECTION_ERROR_RATIO, 0 to 1: that share of POST /execute fails with 500 on purpose (default 0). */
+  faultInjectionErrorRatio?: number;
   /**
    * ms that running tools may go on once close() starts; then they are cancelled and answer
    * 503 UNAVAILABLE (retryable) so the drain ends in time (default 0: cancel at once).
@@ -38,6 +40,16 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const bypassLlm = deps.bypassLlm ?? false;
   if (bypassLlm && !deps.tools.has('echo')) throw new Error('FEATURE_BYPASS_LLM needs the echo tool registered');
+  const faultInjectionErrorRatio = deps.faultInjectionErrorRatio ?? 0;
+  if (!(faultInjectionErrorRatio >= 0 && faultInjectionErrorRatio <= 1)) {
+    throw new Error(`FAULT_INJECTION_ERROR_RATIO must be from 0 to 1, got ${faultInjectionErrorRatio}`);
+  }
+  if (faultInjectionErrorRatio > 0) {
+    deps.logger.warn(
+      { fault_injection_error_ratio: faultInjectionErrorRatio },
+      `FAULT_INJECTION_ERROR_RATIO=${faultInjectionErrorRatio}: that share of POST /execute requests fails on purpose with 500 INTERNAL_ERROR`,
+    );
+  }
   const pipelineMetrics = deps.pipelineMetrics ?? createPipelineMetrics(deps.metrics.registry);
   const selector = deps.selector ?? createSelector({ registry: deps.tools, metrics: pipelineMetrics });
   initSeries(pipelineMetrics, deps.tools.all());
@@ -46,7 +58,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // shown at GET /tools (available: false) and must not take the service out of rotation.
   const app = createHttpApp({ service: SERVICE_NAME, logger: deps.logger, metrics: deps.metrics, bodyLimit });
   const inFlight = new InFlightTools();
-  registerExecuteRoute(app, { tools: deps.tools, selector, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit });
+  registerExecuteRoute(app, { tools: deps.tools, selector, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit, faultInjectionErrorRatio });
   registerToolsRoute(app, deps.tools);
 
   let drainTimer: NodeJS.Timeout | undefined;

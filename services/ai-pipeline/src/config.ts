@@ -4,6 +4,8 @@ import { env } from '@opsconductor/kit';
 /** Compose files pass unset variables as empty strings; treat those as "not set". */
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
+const RATIO_MESSAGE = 'expected a number from 0 to 1';
+
 /**
  * The ai-pipeline's environment. The LLM is optional: without `AI_BASE_URL` the service still
  * starts and serves every other tool, and the `llm` tool answers 503 naming the variable.
@@ -13,10 +15,20 @@ export const configSchema = z.object({
   PORT: env.port(8001),
   METRICS_PORT: env.port(9092),
   LOG_LEVEL: env.logLevel(),
+  /** Names this deployment (stable, canary, a release): the `version` label, /health, X-OpsConductor-Version. */
+  SERVICE_VERSION: env.serviceVersion(),
   /** ms between SIGTERM and a forced exit; in-flight tools are cancelled a little before it. */
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   /** Canary mode: every request is answered by the echo tool, no selector, no LLM. */
   FEATURE_BYPASS_LLM: env.flag(false),
+  /**
+   * Share of POST /execute requests that fail on purpose with 500 INTERNAL_ERROR, so a canary
+   * rollout's gate can be seen to stop a bad version. 0 (the default) turns it off.
+   */
+  FAULT_INJECTION_ERROR_RATIO: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: RATIO_MESSAGE }).min(0, RATIO_MESSAGE).max(1, RATIO_MESSAGE).default(0),
+  ),
   /** Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1 (`/chat/completions` is appended). */
   AI_BASE_URL: optional(z.url({ protocol: /^https?$/, message: 'expected an http(s) URL such as https://api.openai.com/v1' })),
   /** Sent as `Authorization: Bearer …` when set; never logged. */

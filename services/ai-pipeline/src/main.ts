@@ -10,7 +10,7 @@ const SHUTDOWN_RESERVE_MS = 2000;
 runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service: SERVICE_NAME });
+  const metrics = createMetrics({ service: SERVICE_NAME, version: config.SERVICE_VERSION });
   const chatClient = config.AI_BASE_URL
     ? createChatClient({
         baseUrl: config.AI_BASE_URL,
@@ -28,9 +28,10 @@ runMain(SERVICE_NAME, async () => {
     tools,
     bypassLlm: config.FEATURE_BYPASS_LLM,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    faultInjectionErrorRatio: config.FAULT_INJECTION_ERROR_RATIO,
     drainTimeoutMs: Math.max(0, config.SHUTDOWN_GRACE_MS - SHUTDOWN_RESERVE_MS),
   });
-  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
+  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME, version: config.SERVICE_VERSION });
 
   await serve({
     logger,
@@ -42,7 +43,9 @@ runMain(SERVICE_NAME, async () => {
     ],
     cleanup: [{ name: 'llm-client', run: async () => chatClient?.close() }],
     details: {
+      version: config.SERVICE_VERSION,
       bypass_llm: config.FEATURE_BYPASS_LLM,
+      fault_injection_error_ratio: config.FAULT_INJECTION_ERROR_RATIO,
       llm_configured: chatClient !== undefined,
       ai_model: config.AI_MODEL,
       tools: tools.names(),

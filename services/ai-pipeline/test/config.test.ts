@@ -8,8 +8,10 @@ describe('ai-pipeline config', () => {
       PORT: 8001,
       METRICS_PORT: 9092,
       LOG_LEVEL: 'info',
+      SERVICE_VERSION: 'dev',
       SHUTDOWN_GRACE_MS: 10000,
       FEATURE_BYPASS_LLM: false,
+      FAULT_INJECTION_ERROR_RATIO: 0,
       AI_MODEL: 'gpt-4o-mini',
       AI_MAX_OUTPUT_TOKENS: 800,
       AI_TIMEOUT_MS: 30000,
@@ -33,6 +35,12 @@ describe('ai-pipeline config', () => {
       AI_TIMEOUT_MS: '500',
     });
     expect(config).toMatchObject({ FEATURE_BYPASS_LLM: true, AI_BASE_URL: 'https://api.openai.com/v1', AI_MAX_OUTPUT_TOKENS: 64, AI_TIMEOUT_MS: 500 });
+  });
+
+  it('reads SERVICE_VERSION, the version label and header, and refuses one that is no bounded label value', () => {
+    expect(loadConfig(configSchema, { SERVICE_VERSION: 'canary' }).SERVICE_VERSION).toBe('canary');
+    expect(loadConfig(configSchema, { SERVICE_VERSION: '' }).SERVICE_VERSION).toBe('dev');
+    expect(() => loadConfig(configSchema, { SERVICE_VERSION: 'v 2' })).toThrow('SERVICE_VERSION: expected 1–64 characters');
   });
 
   it('stops on a bad value, naming the variable', () => {

@@ -13,6 +13,9 @@ export interface ServiceOptions {
   /** Without it the llm tool is "not configured". */
   llm?: Omit<ChatClientOptions, 'model' | 'maxOutputTokens' | 'timeoutMs'> & Partial<ChatClientOptions>;
   drainTimeoutMs?: number;
+  faultInjectionErrorRatio?: number;
+  /** SERVICE_VERSION of the service (default `test`). */
+  version?: string;
 }
 
 export interface TestService {
@@ -31,7 +34,7 @@ export interface TestService {
 export async function startService(opts: ServiceOptions = {}): Promise<TestService> {
   const logs = captureLogs();
   const logger = createLogger({ service: 'ai-pipeline-test', level: 'debug', destination: logs.stream });
-  const metrics = createMetrics({ service: 'ai-pipeline-test' });
+  const metrics = createMetrics({ service: 'ai-pipeline-test', version: opts.version ?? 'test' });
   const chatClient = opts.llm ? createChatClient({ model: 'gpt-4o-mini', maxOutputTokens: 800, timeoutMs: 5000, ...opts.llm }) : undefined;
   const app = createApp({
     logger,
@@ -39,8 +42,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     tools: createDefaultTools({ chatClient }),
     bypassLlm: opts.bypassLlm ?? false,
     drainTimeoutMs: opts.drainTimeoutMs ?? 0,
+    faultInjectionErrorRatio: opts.faultInjectionErrorRatio,
   });
-  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: 'ai-pipeline-test' });
+  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: 'ai-pipeline-test', version: metrics.version });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {

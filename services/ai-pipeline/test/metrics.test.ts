@@ -50,7 +50,7 @@ describe('ai_request_duration_seconds exemplars', () => {
   afterAll(() => tracing.shutdown());
 
   it('carry the active trace in the OpenMetrics exposition only, on the bucket of the observation', async () => {
-    const metrics = createMetrics({ service: 'ai-pipeline-test', defaultMetrics: false });
+    const metrics = createMetrics({ service: 'ai-pipeline-test', version: 'test', defaultMetrics: false });
     const pipeline = createPipelineMetrics(metrics.registry);
     const traceId = trace.getTracer('test').startActiveSpan('POST /execute', (span) => {
       recordExecution(pipeline, 'echo', 0.003, undefined);
@@ -62,7 +62,7 @@ describe('ai_request_duration_seconds exemplars', () => {
     const om = await openMetricsText(metrics.registry);
     const withExemplar = om.split('\n').filter((l) => l.startsWith('ai_request_duration_seconds_bucket{') && l.includes(' # {'));
     expect(withExemplar).toHaveLength(1);
-    expect(withExemplar[0]).toMatch(new RegExp(`^ai_request_duration_seconds_bucket\\{le="0.005",tool="echo",service="ai-pipeline-test"\\} 1 # \\{trace_id="${traceId}"\\} 0.003 `));
+    expect(withExemplar[0]).toMatch(new RegExp(`^ai_request_duration_seconds_bucket\\{le="0.005",tool="echo",service="ai-pipeline-test",version="test"\\} 1 # \\{trace_id="${traceId}"\\} 0.003 `));
 
     const text = await metrics.registry.metrics();
     expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm' })).toBe(1);

@@ -12,6 +12,8 @@ export const configSchema = z.object({
   PORT: env.port(3003),
   METRICS_PORT: env.port(9091),
   LOG_LEVEL: env.logLevel(),
+  /** Names this deployment (stable, canary, a release): the `version` label, /health, X-OpsConductor-Version. */
+  SERVICE_VERSION: env.serviceVersion(),
   /** After a SIGTERM, in-flight requests get this long to finish before the process exits. */
   SHUTDOWN_GRACE_MS: env.positiveInt(10_000),
   /** Base URL of ai-pipeline; `/execute` and `/health` are appended to it. */

@@ -10,7 +10,7 @@ import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 runMain(SERVICE_NAME, async () => {
   const config = loadConfigOrExit(configSchema);
   const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL });
-  const metrics = createMetrics({ service: SERVICE_NAME });
+  const metrics = createMetrics({ service: SERVICE_NAME, version: config.SERVICE_VERSION });
   const pipeline = createAiPipelineClient({
     baseUrl: config.AI_PIPELINE_URL,
     timeoutMs: config.AI_PIPELINE_TIMEOUT_MS,
@@ -52,7 +52,7 @@ runMain(SERVICE_NAME, async () => {
       sseHeartbeatMs: config.SSE_HEARTBEAT_MS,
     },
   });
-  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME });
+  const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME, version: config.SERVICE_VERSION });
 
   await serve({
     logger,
@@ -69,6 +69,7 @@ runMain(SERVICE_NAME, async () => {
       { name: 'database', run: () => db.close() },
     ],
     details: {
+      version: config.SERVICE_VERSION,
       ai_pipeline: new URL(config.AI_PIPELINE_URL).origin,
       ai_pipeline_timeout_ms: config.AI_PIPELINE_TIMEOUT_MS,
       job_key_prefix: config.JOB_KEY_PREFIX,

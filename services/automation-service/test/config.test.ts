@@ -13,6 +13,7 @@ describe('automation-service config', () => {
       PORT: 3003,
       METRICS_PORT: 9091,
       LOG_LEVEL: 'info',
+      SERVICE_VERSION: 'dev',
       SHUTDOWN_GRACE_MS: 10_000,
       AI_PIPELINE_URL: 'http://localhost:8001',
       AI_PIPELINE_TIMEOUT_MS: 30_000,
@@ -31,13 +32,13 @@ describe('automation-service config', () => {
   it('names each bad variable', () => {
     let error: unknown;
     try {
-      loadConfig(configSchema, { AI_PIPELINE_URL: 'ai-pipeline:8001', AI_PIPELINE_TIMEOUT_MS: '0', BODY_LIMIT_BYTES: 'lots' });
+      loadConfig(configSchema, { AI_PIPELINE_URL: 'ai-pipeline:8001', AI_PIPELINE_TIMEOUT_MS: '0', BODY_LIMIT_BYTES: 'lots', SERVICE_VERSION: 'a/b' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
-    expect(names).toEqual(['AI_PIPELINE_TIMEOUT_MS', 'AI_PIPELINE_URL', 'BODY_LIMIT_BYTES']);
+    expect(names).toEqual(['AI_PIPELINE_TIMEOUT_MS', 'AI_PIPELINE_URL', 'BODY_LIMIT_BYTES', 'SERVICE_VERSION']);
   });
 
   it('names each bad job store variable', () => {

@@ -42,6 +42,15 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
 const PORT_MESSAGE = 'expected a port (0–65535)';
 const POSITIVE_INT_MESSAGE = 'expected a positive integer';
 
+/**
+ * A service version (`SERVICE_VERSION`: `stable`, `canary`, a release tag) is a label value on
+ * every metric, so it is bounded: 1–64 characters of [A-Za-z0-9._+-].
+ */
+export const SERVICE_VERSION_PATTERN = /^[A-Za-z0-9._+-]{1,64}$/;
+export const SERVICE_VERSION_MESSAGE = 'expected 1–64 characters of A-Z a-z 0-9 . _ + -';
+/** When SERVICE_VERSION is not set: a build no deployment named. */
+export const DEFAULT_SERVICE_VERSION = 'dev';
+
 /** Reusable env field types: env values are strings, these turn them into checked values. */
 export const env = {
   port: (fallback: number) =>
@@ -61,4 +70,10 @@ export const env = {
   url: () => z.url({ message: 'expected a URL such as http://host:port' }),
   host: (fallback: string) => z.string().min(1).default(fallback),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Empty (compose's way of passing an unset variable) means the default, `dev`. */
+  serviceVersion: () =>
+    z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().regex(SERVICE_VERSION_PATTERN, SERVICE_VERSION_MESSAGE).default(DEFAULT_SERVICE_VERSION),
+    ),
 };

@@ -9,6 +9,7 @@ import type { ReadinessCheck } from './health';
 import { TRACE_ID_HEADER, resolveTraceId } from './trace-id';
 import { nameServerSpan, setCorrelationId } from './correlation';
 import type { ResolvedTraceId } from './trace-id';
+import { VERSION_HEADER, checkServiceVersion } from './version';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,6 +28,8 @@ export interface HttpAppOptions {
   service: string;
   logger: Logger;
   metrics: HttpMetrics;
+  /** Sent in X-OpsConductor-Version and /health; default the version the metrics are labelled with. */
+  version?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   readiness?: readonly ReadinessCheck[];
@@ -43,6 +46,7 @@ const PROBE_ROUTES = new Set(['/health', '/ready']);
  */
 export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
   const bodyLimit = opts.bodyLimit ?? 1024 * 1024;
+  const version = checkServiceVersion(opts.version ?? opts.metrics.version);
   const resolvedTraceIds = new WeakMap<object, ResolvedTraceId>();
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
@@ -94,9 +98,11 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     }
   });
 
-  // The header goes on every answer, the error envelope's included, with the final trace id.
+  // The headers go on every answer, the error envelope's included, with the final trace id; the
+  // version tells a client behind the gateway whether stable or the canary answered.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header(TRACE_ID_HEADER, request.traceId);
+    reply.header(VERSION_HEADER, version);
     // While draining, the socket of each finished request is closed, or a keep-alive client
     // would hold it open and close() would wait for the keep-alive timeout.
     if (draining) reply.header('connection', 'close');
@@ -129,7 +135,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     sendError(request, reply, new AppError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
 
-  app.get('/health', async () => ({ status: 'ok', service: opts.service }));
+  app.get('/health', async () => ({ status: 'ok', service: opts.service, version }));
   app.get('/ready', async (_request, reply) => {
     const report = await runReadiness(opts.readiness ?? [], { timeoutMs: opts.readinessTimeoutMs ?? 2000, draining });
     return reply.code(report.ready ? 200 : 503).send(report);

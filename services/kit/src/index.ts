@@ -11,5 +11,6 @@ export * from './shutdown';
 export * from './trace-id';
 export * from './correlation';
 export * from './validation';
+export * from './version';
 export * from './pii';
 export * from './log-scrub';

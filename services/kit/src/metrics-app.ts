@@ -5,11 +5,14 @@ import type { LabelValues } from 'prom-client';
 import type { Logger } from 'pino';
 import { runReadiness } from './health';
 import type { ReadinessCheck } from './health';
+import { checkServiceVersion, serviceVersionFromEnv } from './version';
 
 export interface MetricsAppOptions {
   registry: Registry;
   logger: Logger;
   service: string;
+  /** Named in /health; default SERVICE_VERSION from the environment, else `dev`. */
+  version?: string;
   /** When given, the port also answers /health and /ready (the queue-worker has no other port). */
   readiness?: readonly ReadinessCheck[];
 }
@@ -32,7 +35,8 @@ export function createMetricsApp(opts: MetricsAppOptions): FastifyInstance {
   });
   if (opts.readiness) {
     const checks = opts.readiness;
-    app.get('/health', async () => ({ status: 'ok', service: opts.service }));
+    const version = opts.version === undefined ? serviceVersionFromEnv() : checkServiceVersion(opts.version);
+    app.get('/health', async () => ({ status: 'ok', service: opts.service, version }));
     app.get('/ready', async (_request, reply) => {
       const report = await runReadiness(checks, { timeoutMs: 2000 });
       return reply.code(report.ready ? 200 : 503).send(report);

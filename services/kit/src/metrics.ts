@@ -1,6 +1,7 @@
 import { TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HistogramConfiguration, LabelValues, ObserveDataWithExemplar } from 'prom-client';
+import { checkServiceVersion, serviceVersionFromEnv } from './version';
 
 /** Latency buckets in seconds, dense below 100 ms where the echo path lives. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -9,17 +10,28 @@ const MISNAMED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_
 
 export interface HttpMetrics {
   registry: Registry;
+  /** The `version` label of every series of the registry; the HTTP app answers with it too. */
+  version: string;
   httpRequestsTotal: Counter<'method' | 'route' | 'status'>;
   httpRequestDuration: Histogram<'method' | 'route'>;
 }
 
+export interface MetricsOptions {
+  service: string;
+  /** The `version` label (a service passes its config's SERVICE_VERSION); default SERVICE_VERSION from the environment, else `dev`. */
+  version?: string;
+  defaultMetrics?: boolean;
+}
+
 /**
  * A registry per service instance (no global), with Node's default metrics and the two HTTP
- * series every service exposes. Labels are bounded: `route` is the route pattern, never a path.
+ * series every service exposes. Every series carries `service` and `version` (so a canary's
+ * series are told apart from stable's). Labels are bounded: `route` is the route pattern, never a path.
  */
-export function createMetrics(opts: { service: string; defaultMetrics?: boolean }): HttpMetrics {
+export function createMetrics(opts: MetricsOptions): HttpMetrics {
+  const version = opts.version === undefined ? serviceVersionFromEnv() : checkServiceVersion(opts.version);
   const registry = new Registry();
-  registry.setDefaultLabels({ service: opts.service });
+  registry.setDefaultLabels({ service: opts.service, version });
   if (opts.defaultMetrics !== false) {
     collectDefaultMetrics({ register: registry });
     // prom-client exports these gauges with a `_total` suffix, which `promtool check metrics`
@@ -40,7 +52,7 @@ export function createMetrics(opts: { service: string; defaultMetrics?: boolean 
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  return { registry, httpRequestsTotal, httpRequestDuration };
+  return { registry, version, httpRequestsTotal, httpRequestDuration };
 }
 
 /**

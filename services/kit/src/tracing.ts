@@ -68,8 +68,7 @@ export function startTracing(opts: TracingOptions): Tracing {
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: opts.serviceName,
-      // The deployment's own version (a canary's, say) wins over the package's.
-      [ATTR_SERVICE_VERSION]: env.OTEL_SERVICE_VERSION ?? opts.serviceVersion ?? 'dev',
+      [ATTR_SERVICE_VERSION]: spanServiceVersion(env, opts.serviceVersion),
     }),
     spanProcessors,
     // Logs and metrics have their own paths (pino, prom-client); an empty list stops the SDK
@@ -89,6 +88,15 @@ export function startTracing(opts: TracingOptions): Tracing {
       await sdk.shutdown();
     },
   };
+}
+
+/**
+ * The spans' `service.version`: the deployment's own version (a canary's, say) wins over the
+ * package's. SERVICE_VERSION names it for the metrics and the version header too, so the spans
+ * say the same unless OTEL_SERVICE_VERSION is set. Empty counts as unset.
+ */
+export function spanServiceVersion(env: NodeJS.ProcessEnv, packageVersion: string | undefined): string {
+  return env.OTEL_SERVICE_VERSION || env.SERVICE_VERSION || packageVersion || 'dev';
 }
 
 /**

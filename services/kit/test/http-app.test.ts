@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, createHttpApp, createLogger, createMetrics } from '../src';
+import { AppError, VERSION_HEADER, createHttpApp, createLogger, createMetrics } from '../src';
 import type { ReadinessCheck } from '../src';
 import { captureLogs } from '../src/testing';
 
 function build(readiness: ReadinessCheck[] = []) {
   const logs = captureLogs();
   const logger = createLogger({ service: 'test', level: 'debug', destination: logs.stream });
-  const metrics = createMetrics({ service: 'test', defaultMetrics: false });
+  const metrics = createMetrics({ service: 'test', version: 'test-1', defaultMetrics: false });
   const app = createHttpApp({ service: 'test', logger, metrics, bodyLimit: 64, readiness, readinessTimeoutMs: 200 });
   app.post('/echo', async (request) => ({ body: request.body, trace_id: request.traceId }));
   app.get('/fail/app', async (request) => {
@@ -150,11 +150,41 @@ describe('createHttpApp', () => {
       await app.inject({ method: 'GET', url: '/nope/123' });
       await app.inject({ method: 'GET', url: '/health' });
       const text = await ctx.metrics.registry.metrics();
-      expect(text).toContain('http_requests_total{method="POST",route="/echo",status="200",service="test"} 1');
-      expect(text).toContain('http_requests_total{method="GET",route="unmatched",status="404",service="test"} 1');
+      expect(text).toContain('http_requests_total{method="POST",route="/echo",status="200",service="test",version="test-1"} 1');
+      expect(text).toContain('http_requests_total{method="GET",route="unmatched",status="404",service="test",version="test-1"} 1');
       expect(text).not.toContain('/nope/123');
       expect(text).not.toContain('route="/health"');
     });
+  });
+});
+
+describe('the version header', () => {
+  it('names the version on every answer, probes and error envelopes included', async () => {
+    const { app } = build();
+    const answers = await Promise.all([
+      app.inject({ method: 'POST', url: '/echo', payload: {} }),
+      app.inject({ method: 'GET', url: '/nope' }),
+      app.inject({ method: 'GET', url: '/fail/app' }),
+      app.inject({ method: 'GET', url: '/fail/crash' }),
+      app.inject({ method: 'POST', url: '/echo', payload: { a: 'x'.repeat(100) } }),
+      app.inject({ method: 'GET', url: '/health' }),
+      app.inject({ method: 'GET', url: '/ready' }),
+    ]);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 404, 429, 500, 413, 200, 200]);
+    expect(answers.map((r) => r.headers[VERSION_HEADER])).toEqual(Array(answers.length).fill('test-1'));
+    expect(VERSION_HEADER).toBe('x-opsconductor-version');
+    await app.close();
+  });
+
+  it('takes an explicit version over the metrics\' one, and refuses one that is no bounded label value', async () => {
+    const logger = createLogger({ service: 'test', level: 'silent' });
+    const metrics = createMetrics({ service: 'test', version: 'test-1', defaultMetrics: false });
+    const app = createHttpApp({ service: 'test', logger, metrics, version: 'canary' });
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    expect(health.headers[VERSION_HEADER]).toBe('canary');
+    expect(health.json()).toEqual({ status: 'ok', service: 'test', version: 'canary' });
+    await app.close();
+    expect(() => createHttpApp({ service: 'test', logger, metrics, version: 'has space' })).toThrow('service version "has space"');
   });
 });
 
@@ -162,7 +192,7 @@ describe('health and readiness', () => {
   it('is alive and ready when every check passes', async () => {
     const { app } = build([{ name: 'db', check: async () => undefined }]);
     const health = await app.inject({ method: 'GET', url: '/health' });
-    expect(health.json()).toEqual({ status: 'ok', service: 'test' });
+    expect(health.json()).toEqual({ status: 'ok', service: 'test', version: 'test-1' });
     const ready = await app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ ready: true, checks: { db: { ok: true } } });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT_CONTEXT, TraceFlags, context, trace } from '@opentelemetry/api';
 import { Counter, Gauge } from 'prom-client';
-import { createLogger, createMetrics, createMetricsApp, prefersOpenMetrics } from '../src';
+import { ConfigError, createLogger, createMetrics, createMetricsApp, prefersOpenMetrics, serviceVersionFromEnv } from '../src';
 import type { HttpMetrics } from '../src';
 import { promtoolCheckMetrics, startRecordingTracing } from '../src/testing';
 import type { Tracing } from '../src/tracing';
@@ -64,7 +64,7 @@ describe('metrics', () => {
   });
 
   it('serves an exposition that promtool accepts, default metrics included', async () => {
-    const metrics = createMetrics({ service: 'kit-test' });
+    const metrics = createMetrics({ service: 'kit-test', version: 'test' });
     new Counter({ name: 'ai_requests_total', help: 'AI requests', labelNames: ['tool', 'status'], registers: [metrics.registry] }).inc({
       tool: 'echo',
       status: 'success',
@@ -74,8 +74,44 @@ describe('metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.body).toContain('process_cpu_seconds_total');
-    expect(res.body).toContain('http_request_duration_seconds_bucket{le="0.005",service="kit-test",method="POST",route="/execute"} 1');
+    expect(res.body).toContain('http_request_duration_seconds_bucket{le="0.005",service="kit-test",version="test",method="POST",route="/execute"} 1');
     await expect(promtoolCheckMetrics(res.body)).resolves.toBe('');
+  });
+
+  it('labels every series, Node\'s defaults included, with the service\'s version', async () => {
+    const metrics = createMetrics({ service: 'kit-test', version: 'canary' });
+    metrics.httpRequestsTotal.inc({ method: 'GET', route: '/x', status: '200' });
+    const series = (await scrape(metrics)).body.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(series.length).toBeGreaterThan(10);
+    // nodejs_version_info has a `version` label of its own (Node's), which a default label never overrides.
+    expect(series.filter((l) => !l.includes('version="canary"'))).toEqual([expect.stringMatching(/^nodejs_version_info\{version="v\d+\.\d+\.\d+",/)]);
+    expect(metrics.version).toBe('canary');
+    expect(() => createMetrics({ service: 'kit-test', version: 'x'.repeat(65), defaultMetrics: false })).toThrow(/expected 1–64 characters/);
+  });
+
+  it('names the version in the /health of a metrics port that serves probes (the queue-worker\'s)', async () => {
+    const app = createMetricsApp({ registry: createMetrics({ service: 'w', version: 'canary', defaultMetrics: false }).registry, logger: silent, service: 'w', version: 'canary', readiness: [] });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok', service: 'w', version: 'canary' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('takes the version from SERVICE_VERSION when the service passes none (dev when unset)', () => {
+    expect(serviceVersionFromEnv({ SERVICE_VERSION: 'v1.2.3+build.4' })).toBe('v1.2.3+build.4');
+    expect(serviceVersionFromEnv({})).toBe('dev');
+    expect(serviceVersionFromEnv({ SERVICE_VERSION: '' })).toBe('dev');
+    expect(() => serviceVersionFromEnv({ SERVICE_VERSION: 'canary"} 1' })).toThrow(ConfigError);
+    expect(() => serviceVersionFromEnv({ SERVICE_VERSION: 'x'.repeat(65) })).toThrow(/^invalid configuration:\n {2}- SERVICE_VERSION: expected 1–64 characters/);
+    const saved = process.env.SERVICE_VERSION;
+    process.env.SERVICE_VERSION = 'from-env';
+    try {
+      expect(createMetrics({ service: 'kit-test', defaultMetrics: false }).version).toBe('from-env');
+    } finally {
+      if (saved === undefined) delete process.env.SERVICE_VERSION;
+      else process.env.SERVICE_VERSION = saved;
+    }
   });
 
   it('reports a bad exposition through promtool', async () => {
@@ -129,7 +165,7 @@ describe('exemplars with a tracing SDK', () => {
   }
 
   it('shows the trace id on the bucket line in OpenMetrics only; the text format stays promtool-clean', async () => {
-    const metrics = createMetrics({ service: 'kit-test' });
+    const metrics = createMetrics({ service: 'kit-test', version: 'test' });
     metrics.httpRequestsTotal.inc({ method: 'POST', route: '/execute', status: '200' });
     const traceId = observeInSpan(metrics, '/execute', 0.004);
     metrics.httpRequestDuration.observe({ method: 'GET', route: '/untraced' }, 0.004);
@@ -144,7 +180,7 @@ describe('exemplars with a tracing SDK', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(sample(om.body, 'http_request_duration_seconds_bucket', { le: '0.005', route: '/execute' })).toEqual({
       name: 'http_request_duration_seconds_bucket',
-      labels: { le: '0.005', method: 'POST', route: '/execute', service: 'kit-test' },
+      labels: { le: '0.005', method: 'POST', route: '/execute', service: 'kit-test', version: 'test' },
       value: '1',
       exemplar: { labels: { trace_id: traceId }, value: '0.004', timestamp: expect.stringMatching(/^\d{10}(\.\d+)?$/) },
     });

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { startTracing } from '../src/tracing';
+import { spanServiceVersion, startTracing } from '../src/tracing';
 import type { Tracing } from '../src/tracing';
 import { outgoingTraceHeaders } from '../src/outgoing';
 
@@ -10,7 +10,7 @@ describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
   let tracing: Tracing;
   beforeAll(() => {
-    tracing = startTracing({ serviceName: 'kit-test', env: {}, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    tracing = startTracing({ serviceName: 'kit-test', serviceVersion: '0.1.0', env: { SERVICE_VERSION: 'kit-canary' }, spanProcessors: [new SimpleSpanProcessor(exporter)] });
   });
   afterAll(() => tracing.shutdown());
 
@@ -39,6 +39,23 @@ describe('tracing', () => {
     expect(seen[0]).toMatch(new RegExp(`^00-${span.spanContext().traceId}-[0-9a-f]{16}-01$`));
     expect(seenTraceIds).toEqual(['t-1']);
     expect(exporter.getFinishedSpans().some((s) => s.name === 'caller')).toBe(true);
+  });
+
+  it('names SERVICE_VERSION as the spans\' service.version, over the package version', () => {
+    trace.getTracer('test').startSpan('versioned').end();
+    const span = exporter.getFinishedSpans().find((s) => s.name === 'versioned');
+    expect(span?.resource.attributes['service.version']).toBe('kit-canary');
+  });
+});
+
+describe('the service.version of spans', () => {
+  it.each([
+    [{ OTEL_SERVICE_VERSION: 'otel', SERVICE_VERSION: 'canary' }, '1.2.3', 'otel'],
+    [{ SERVICE_VERSION: 'canary' }, '1.2.3', 'canary'],
+    [{ OTEL_SERVICE_VERSION: '', SERVICE_VERSION: '' }, '1.2.3', '1.2.3'],
+    [{}, undefined, 'dev'],
+  ])('with %j and package version %p is %p', (env, pkg, expected) => {
+    expect(spanServiceVersion(env, pkg)).toBe(expected);
   });
 });
 

@@ -11,8 +11,8 @@ async function sampleOf(app: WorkerApp, series: string): Promise<number> {
   return Number(line.slice(series.length + 1));
 }
 
-const AGE = 'ai_queue_oldest_pending_age_seconds{service="queue-worker"}';
-const SLOTS = 'ai_queue_worker_slots{service="queue-worker"}';
+const AGE = 'ai_queue_oldest_pending_age_seconds{service="queue-worker",version="dev"}';
+const SLOTS = 'ai_queue_worker_slots{service="queue-worker",version="dev"}';
 
 describe('queue-worker metrics', () => {
   it('counts runs by outcome, shows queue depth by status, and passes promtool', async () => {
@@ -24,15 +24,15 @@ describe('queue-worker metrics', () => {
       await waitForStatus(world.store, ok, 'completed');
       await waitForStatus(world.store, bad, 'dead');
       const res = await app.http.inject({ method: 'GET', url: '/metrics' });
-      expect(res.body).toContain('worker_jobs_total{status="completed",service="queue-worker"} 1');
-      expect(res.body).toContain('worker_jobs_total{status="dead",service="queue-worker"} 1');
-      expect(res.body).toContain('ai_queue_dequeue_total{service="queue-worker"} 2');
-      expect(res.body).toContain('ai_queue_depth{status="completed",service="queue-worker"} 1');
-      expect(res.body).toContain('ai_queue_depth{status="dead",service="queue-worker"} 1');
-      expect(res.body).toContain('ai_queue_workers{service="queue-worker"} 0');
+      expect(res.body).toContain('worker_jobs_total{status="completed",service="queue-worker",version="dev"} 1');
+      expect(res.body).toContain('worker_jobs_total{status="dead",service="queue-worker",version="dev"} 1');
+      expect(res.body).toContain('ai_queue_dequeue_total{service="queue-worker",version="dev"} 2');
+      expect(res.body).toContain('ai_queue_depth{status="completed",service="queue-worker",version="dev"} 1');
+      expect(res.body).toContain('ai_queue_depth{status="dead",service="queue-worker",version="dev"} 1');
+      expect(res.body).toContain('ai_queue_workers{service="queue-worker",version="dev"} 0');
       expect(res.body).toContain(`${SLOTS} 2\n`);
       expect(res.body).toContain(`${AGE} 0\n`);
-      expect(res.body).toContain('ai_job_duration_seconds_count{service="queue-worker",status="completed"} 1');
+      expect(res.body).toContain('ai_job_duration_seconds_count{service="queue-worker",version="dev",status="completed"} 1');
       await expect(promtoolCheckMetrics(res.body)).resolves.toBe('');
 
       const ready = await app.http.inject({ method: 'GET', url: '/ready' });

@@ -101,7 +101,7 @@ describe('queue-worker', () => {
     const done = await waitForStatus(world.store, job, 'completed', 15_000);
     expect(done).toMatchObject({ result: 'again', attempts: 2 });
     const metrics = (await app.http.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain('ai_queue_workers{service="queue-worker"} 0');
+    expect(metrics).toContain('ai_queue_workers{service="queue-worker",version="dev"} 0');
   });
 
   it('shares work between workers without running a job twice', async () => {

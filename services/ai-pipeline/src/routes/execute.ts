@@ -29,7 +29,11 @@ export interface ExecuteRouteOptions {
   /** Canary mode: the echo tool answers every request. */
   bypassLlm: boolean;
   bodyLimit: number;
+  /** FAULT_INJECTION_ERROR_RATIO: this share of valid requests fails with 500 before its tool runs (0: none). */
+  faultInjectionErrorRatio?: number;
 }
+
+export const INJECTED_FAULT_MESSAGE = 'injected fault (FAULT_INJECTION_ERROR_RATIO)';
 
 /** How the tool of a request was chosen; logged, never a label. */
 type SelectedBy = 'bypass' | 'explicit' | 'selector';
@@ -56,12 +60,15 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
     return { tool: selection.tool, params: body.params, selectedBy: 'selector' };
   };
 
+  const faultInjectionErrorRatio = opts.faultInjectionErrorRatio ?? 0;
   app.post('/execute', { errorHandler: executeErrorHandler(opts) }, async (request, reply) => {
     request.tool = knownToolOf(request.body, opts);
     const body = parseInput(executeBody, request.body, 'body');
     const { tool, params: rawParams, selectedBy } = resolve(body);
     request.tool = tool.name;
     const params = parseInput(tool.params, rawParams ?? {}, 'body.params');
+    // After validation: bad input still gets its 400, never an injected 500.
+    if (faultInjectionErrorRatio > 0 && Math.random() < faultInjectionErrorRatio) throw new AppError('INTERNAL_ERROR', INJECTED_FAULT_MESSAGE);
 
     const signal = opts.inFlight.track(reply);
     // The kit makes request.log a pino child logger; Fastify only types it as its base logger.
