@@ -15,6 +15,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify';
 import replyFrom from '@fastify/reply-from';
 import type { Logger } from 'pino';
 import { AppError, codeForStatus } from '@opsconductor/kit';
+import type { RoundRobinBalancer } from './balancer';
 import { createBalancers } from './balancer';
 import type { ConnectionStats } from './connection-stats';
 import type { GatewayContext } from './gateway-context';
@@ -38,6 +39,11 @@ export interface AppDeps {
   connections: ConnectionStats;
   addresses: TargetAddresses;
   dispatchers: UpstreamDispatchers;
+  /**
+   * One balancer per upstream (default: made from the model). The admin API swaps entries when
+   * it applies new target weights; the proxy looks its balancer up per request.
+   */
+  balancers?: Map<string, RoundRobinBalancer>;
   /** Wall clock for rate-limit windows (ms since epoch); tests pin it. */
   clock?: () => number;
   /** True when an OpenTelemetry SDK records spans in this process (see plugins/opentelemetry.ts). */
@@ -146,7 +152,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendGatewayError(request, reply, GATEWAY_ERRORS.noRoute()));
 
-  const proxy = createProxyHandler({ balancers: createBalancers(model.upstreams), addresses: deps.addresses, dispatchers: deps.dispatchers });
+  const proxy = createProxyHandler({ balancers: deps.balancers ?? createBalancers(model.upstreams), addresses: deps.addresses, dispatchers: deps.dispatchers });
   app.all('*', proxy);
   return app;
 }

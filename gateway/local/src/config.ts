@@ -9,12 +9,16 @@ export const DEFAULT_GATEWAY_CONFIG = resolve(__dirname, '..', '..', 'kong.yml')
 /**
  * The stand-in's environment. Ports mirror Kong's: PORT is the proxy listener (Kong's
  * KONG_PROXY_LISTEN, 3000 in compose), STATUS_PORT the status listener with /metrics
- * (KONG_STATUS_LISTEN, 8100).
+ * (KONG_STATUS_LISTEN, 8100), ADMIN_PORT the Admin API (KONG_ADMIN_LISTEN; Kong's 8001 is
+ * ai-pipeline's port locally, hence 8101).
  */
 export const configSchema = z.object({
   HOST: env.host('0.0.0.0'),
   PORT: env.port(3000),
   STATUS_PORT: env.port(8100),
+  ADMIN_PORT: env.port(8101),
+  /** The Admin API changes what the gateway routes: loopback only unless asked for. */
+  ADMIN_HOST: env.host('127.0.0.1'),
   /** Path of the declarative config; relative paths resolve from the working directory. */
   GATEWAY_CONFIG: z
     .string()

@@ -19,6 +19,7 @@ const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 
 const NAME_RESOLUTION = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 
 export interface ProxyDeps {
+  /** Looked up on every request: the admin API replaces an upstream's balancer when its weights change. */
   balancers: ReadonlyMap<string, RoundRobinBalancer>;
   addresses: TargetAddresses;
   dispatchers: UpstreamDispatchers;

@@ -14,27 +14,31 @@ export interface StatusAppDeps {
   registry: Registry;
   logger: Logger;
   connections: ConnectionStats;
-  configurationHash: string;
+  /** The running config's hash: the admin API's POST /config changes it. */
+  configurationHash: () => string;
 }
 
 export function createStatusApp(deps: StatusAppDeps): FastifyInstance {
   const app = createMetricsApp({ registry: deps.registry, logger: deps.logger, service: 'gateway-local', readiness: [] });
-  app.get('/status', async () => {
-    const c = deps.connections.snapshot();
-    return {
-      database: { reachable: true },
-      configuration_hash: deps.configurationHash,
-      server: {
-        connections_accepted: c.accepted,
-        connections_handled: c.handled,
-        connections_active: c.active,
-        connections_reading: c.reading,
-        connections_writing: c.writing,
-        connections_waiting: c.waiting,
-        total_requests: c.total,
-      },
-    };
-  });
+  app.get('/status', async () => kongStatus(deps.connections, deps.configurationHash()));
   app.get('/status/ready', async () => ({ message: 'ready' }));
   return app;
+}
+
+/** Kong's `GET /status` body (served by the status and the admin listener, as in Kong). */
+export function kongStatus(connections: ConnectionStats, configurationHash: string) {
+  const c = connections.snapshot();
+  return {
+    database: { reachable: true },
+    configuration_hash: configurationHash,
+    server: {
+      connections_accepted: c.accepted,
+      connections_handled: c.handled,
+      connections_active: c.active,
+      connections_reading: c.reading,
+      connections_writing: c.writing,
+      connections_waiting: c.waiting,
+      total_requests: c.total,
+    },
+  };
 }

@@ -70,6 +70,7 @@ export interface RunningGateway {
   gateway: Gateway;
   proxyUrl: string;
   statusUrl: string;
+  adminUrl: string;
   close(): Promise<void>;
 }
 
@@ -86,11 +87,13 @@ export async function startGateway(
   });
   await gateway.proxy.listen({ host: '127.0.0.1', port: 0 });
   await gateway.status.listen({ host: '127.0.0.1', port: 0 });
+  await gateway.admin.listen({ host: '127.0.0.1', port: 0 });
   const port = (app: Gateway['proxy']) => (app.server.address() as AddressInfo).port;
   return {
     gateway,
     proxyUrl: `http://127.0.0.1:${port(gateway.proxy)}`,
     statusUrl: `http://127.0.0.1:${port(gateway.status)}`,
+    adminUrl: `http://127.0.0.1:${port(gateway.admin)}`,
     close: () => gateway.close(),
   };
 }

@@ -39,6 +39,9 @@ describe('starting the stand-in', () => {
     expect(config.GATEWAY_CONFIG).toBe(KONG_YML);
     expect(config.PORT).toBe(3000);
     expect(config.STATUS_PORT).toBe(8100);
+    // The admin API changes routing: loopback only by default, on 8101 (8001 is ai-pipeline's).
+    expect(config.ADMIN_PORT).toBe(8101);
+    expect(config.ADMIN_HOST).toBe('127.0.0.1');
     expect(config.GATEWAY_TARGET_OVERRIDES.size).toBe(0);
   });
 

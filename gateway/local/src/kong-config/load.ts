@@ -67,20 +67,33 @@ export function checkGatewayConfig(text: string, opts: GatewayCheckOptions = {})
 
 /** Reads and checks the file at `file`, returning the model the stand-in runs, or throws KongConfigError. */
 export function loadGatewayConfig(file: string, opts: GatewayCheckOptions = {}): GatewayModel {
-  let text: string;
+  return parseGatewayConfig(readConfigFile(file), file, opts);
+}
+
+/** The text of kong.yml at `file`; throws KongConfigError naming the file when it cannot be read. */
+export function readConfigFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new KongConfigError(file, [`(file): cannot read: ${(err as Error).message}`]);
   }
-  return parseGatewayConfig(text, file, opts);
 }
 
 /** Checks kong.yml text (`source` names it in the error), returning the model or throwing KongConfigError. */
 export function parseGatewayConfig(text: string, source: string, opts: GatewayCheckOptions = {}): GatewayModel {
+  return compileGatewayConfig(text, source, opts).model;
+}
+
+/** As parseGatewayConfig, also returning the checked config (the admin API compares the next one with it). */
+export function compileGatewayConfig(text: string, source: string, opts: GatewayCheckOptions = {}): { model: GatewayModel; config: DeclarativeConfig } {
   const { problems, config } = checkGatewayConfig(text, opts);
   if (!config) throw new KongConfigError(source, problems);
-  return buildModel(config, createHash('md5').update(text).digest('hex'));
+  return { model: buildModel(config, configurationHash(text)), config };
+}
+
+/** Kong's configuration_hash of a declarative config: the md5 of its text. */
+export function configurationHash(text: string): string {
+  return createHash('md5').update(text).digest('hex');
 }
 
 /** `services[0].routes[0].hosts: message`, one line per unknown key. */
