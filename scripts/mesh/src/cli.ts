@@ -5,23 +5,37 @@
  * Prometheus runs too when its binary is on PATH, unless PROMETHEUS=off. The built frontend
  * (frontend/dist, which `scripts/start` builds first) is served on FRONTEND_PORT and through the
  * gateway at `/`, unless FRONTEND=off; without a build the mesh starts without it, saying so.
+ * `--canary` (or CANARY=on) also runs the canary pair, named by CANARY_VERSION (default canary).
  */
 import path from 'node:path';
 import { redactUrl } from './database';
 import { DEFAULT_PORTS } from './ports';
 import type { MeshPorts } from './ports';
-import { startMesh } from './launcher';
-import type { Mesh, MeshProcessName } from './launcher';
+import { resolveCanary, startMesh } from './launcher';
+import type { CanaryOptions, Mesh, MeshProcessName } from './launcher';
 import { LOCAL_SCRAPE_INTERVAL } from './prometheus';
 import type { PrometheusMode } from './prometheus';
+
+const USAGE = `Usage: scripts/start [--canary] [--help]
+
+Starts the whole mesh locally (see README.md "Configuration" for the environment).
+  --canary   also run the canary pair (automation-service-canary + ai-pipeline-canary with
+             FEATURE_BYPASS_LLM=true) behind kong.yml's canary target, at weight 0 until
+             scripts/canary.sh shifts traffic; same as CANARY=on. CANARY_VERSION names it (canary).
+  --help     print this and exit`;
 
 const PORT_ENV: Record<keyof MeshPorts, string> = {
   gateway: 'GATEWAY_PORT',
   gatewayStatus: 'GATEWAY_STATUS_PORT',
+  gatewayAdmin: 'GATEWAY_ADMIN_PORT',
   automation: 'AUTOMATION_SERVICE_PORT',
   automationMetrics: 'AUTOMATION_SERVICE_METRICS_PORT',
   pipeline: 'AI_PIPELINE_PORT',
   pipelineMetrics: 'AI_PIPELINE_METRICS_PORT',
+  canaryAutomation: 'CANARY_AUTOMATION_SERVICE_PORT',
+  canaryAutomationMetrics: 'CANARY_AUTOMATION_SERVICE_METRICS_PORT',
+  canaryPipeline: 'CANARY_AI_PIPELINE_PORT',
+  canaryPipelineMetrics: 'CANARY_AI_PIPELINE_METRICS_PORT',
   workerMetrics: 'QUEUE_WORKER_METRICS_PORT',
   database: 'PGLITE_PORT',
   prometheus: 'PROMETHEUS_PORT',
@@ -61,6 +75,34 @@ function frontendFromEnv(): boolean {
   process.exit(2);
 }
 
+/** `--canary` or CANARY=on runs the canary pair; CANARY_VERSION names it. Unknown arguments: usage, exit 2. */
+function canaryFromArgs(args: string[]): CanaryOptions | undefined {
+  let flag = false;
+  for (const arg of args) {
+    if (arg === '--canary') flag = true;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else {
+      console.error(`unknown argument "${arg}"\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  const value = process.env.CANARY ?? 'off';
+  if (value !== 'on' && value !== 'off' && value !== '') {
+    console.error(`CANARY: expected on or off, got "${value}"`);
+    process.exit(2);
+  }
+  if (!flag && value !== 'on') return undefined;
+  const version = process.env.CANARY_VERSION || undefined;
+  try {
+    return resolveCanary({ version });
+  } catch (err) {
+    console.error(`CANARY_VERSION: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const quiet = process.env.MESH_QUIET === 'true';
 
@@ -79,14 +121,25 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const canary = canaryFromArgs(process.argv.slice(2));
   const prometheus = prometheusFromEnv();
   const frontend = frontendFromEnv();
   const ports = portsFromEnv();
-  const parts = ['Redis', 'the database', 'ai-pipeline', 'automation-service', 'queue-worker', ...(frontend ? ['the frontend'] : []), 'the gateway stand-in'];
+  const parts = [
+    'Redis',
+    'the database',
+    'ai-pipeline',
+    'automation-service',
+    ...(canary ? [`the canary pair (${canary.version})`] : []),
+    'queue-worker',
+    ...(frontend ? ['the frontend'] : []),
+    'the gateway stand-in',
+  ];
   if (prometheus !== 'off') parts.push('Prometheus');
   print(`starting ${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}…`);
   const mesh = await startMesh({
     ports,
+    canary,
     prometheus,
     frontend,
     echo: quiet ? undefined : (service: MeshProcessName, line: string) => print(`[${service}] ${line}`),
@@ -107,9 +160,14 @@ async function main(): Promise<void> {
   const here = (file: string) => path.relative(process.cwd(), file) || file;
   print('');
   print('OpsConductor is up:');
-  print(`  gateway (Kong stand-in)   ${urls.gateway}          metrics ${urls.gatewayStatus}/metrics`);
+  print(`  gateway (Kong stand-in)   ${urls.gateway}          metrics ${urls.gatewayStatus}/metrics   admin ${urls.gatewayAdmin}`);
   print(`  automation-service        ${urls.automation}          metrics ${urls.automationMetrics}/metrics`);
   print(`  ai-pipeline               ${urls.pipeline}          metrics ${urls.pipelineMetrics}/metrics`);
+  if (mesh.canary) {
+    print(`  canary automation-service ${urls.canaryAutomation}          metrics ${urls.canaryAutomationMetrics}/metrics   (version ${mesh.canary.version})`);
+    print(`  canary ai-pipeline        ${urls.canaryPipeline}          metrics ${urls.canaryPipelineMetrics}/metrics   (FEATURE_BYPASS_LLM=true)`);
+    print(`                            weight 0 until shifted: scripts/canary.sh status (gateway admin ${urls.gatewayAdmin})`);
+  }
   print(`  queue-worker              (no API)                       metrics ${urls.workerMetrics}/metrics`);
   if (urls.frontend) {
     print(`  frontend (Exec Sandbox)   ${urls.gateway}/ through the gateway, ${urls.frontend}/ direct (${here(mesh.frontend.distDir)})`);

@@ -13,10 +13,32 @@ import { ServiceProcess } from './service-process';
 import type { ServiceSpec } from './service-process';
 import { httpOk, waitFor } from './wait';
 
-export const SERVICE_NAMES = ['ai-pipeline', 'automation-service', 'queue-worker', 'gateway'] as const;
+/**
+ * Every service process, in start order (stopped in reverse): each canary twin right after its
+ * stable one. The canary pair runs only when the mesh is started with `canary`.
+ */
+export const SERVICE_NAMES = ['ai-pipeline', 'ai-pipeline-canary', 'automation-service', 'automation-service-canary', 'queue-worker', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const CANARY_SERVICE_NAMES = ['ai-pipeline-canary', 'automation-service-canary'] as const;
+export type CanaryServiceName = (typeof CANARY_SERVICE_NAMES)[number];
 /** Every process the launcher may run: the services, and Prometheus when it runs. */
 export type MeshProcessName = ServiceName | 'prometheus';
+
+/** SERVICE_VERSION of the stable services (unless the mesh's env names another) and the canary's default. */
+export const STABLE_VERSION = 'stable';
+export const DEFAULT_CANARY_VERSION = 'canary';
+/** The services' own rule for SERVICE_VERSION (a label value), checked here so a bad one fails before anything starts. */
+const SERVICE_VERSION_PATTERN = /^[A-Za-z0-9._+-]{1,64}$/;
+
+/** The canary pair: a second automation-service and ai-pipeline, from the same builds. */
+export interface CanaryOptions {
+  /** Its SERVICE_VERSION (default `canary`). */
+  version?: string;
+  /** Extra environment for both canary services, over what their stable twins get. */
+  env?: NodeJS.ProcessEnv;
+  /** Extra environment per canary service, last (e.g. FAULT_INJECTION_ERROR_RATIO for a failing canary). */
+  serviceEnv?: { 'ai-pipeline'?: NodeJS.ProcessEnv; 'automation-service'?: NodeJS.ProcessEnv };
+}
 
 export interface MeshOptions {
   /** The repository root (default: found from this file). */
@@ -33,14 +55,23 @@ export interface MeshOptions {
   databaseUrl?: string;
   /** Create (first start) or reuse the development key of the `dev` workspace (default true). */
   devKey?: boolean;
-  /** Extra environment for every service, and per service. */
+  /** Extra environment for every service, and per service (a stable service's also reaches its canary twin). */
   env?: NodeJS.ProcessEnv;
   serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /**
+   * Also run the canary pair (default off): `ai-pipeline-canary` (FEATURE_BYPASS_LLM=true, as the
+   * seed's canary plan has it) and `automation-service-canary` calling it, with SERVICE_VERSION
+   * `canary` (the stable ones get `stable`); the gateway's `automation-service-canary:3003`
+   * target then leads to it, and Prometheus scrapes it as `track="canary"`.
+   */
+  canary?: boolean | CanaryOptions;
   /**
    * Prometheus scraping the mesh (docs/decisions/observability.md, "Local Prometheus"). Default
    * `off`: most tests need no scrapes. `scripts/start` asks for `if-installed`.
    */
   prometheus?: PrometheusMode;
+  /** Prometheus' scrape and evaluation interval (default LOCAL_SCRAPE_INTERVAL, 5s); a short canary test passes `1s`. */
+  prometheusScrapeInterval?: string;
   /**
    * Serve the built frontend on `ports.frontend` (default true: a browser test needs it, and
    * static files cost nothing to serve). Without a build (no index.html in `frontendDist`) the
@@ -60,11 +91,18 @@ export interface MeshOptions {
 export interface MeshUrls {
   gateway: string;
   gatewayStatus: string;
+  /** The gateway stand-in's admin API (target weights). */
+  gatewayAdmin: string;
   automation: string;
   automationMetrics: string;
   pipeline: string;
   pipelineMetrics: string;
   workerMetrics: string;
+  /** The canary pair; undefined when the mesh runs without it. */
+  canaryAutomation: string | undefined;
+  canaryAutomationMetrics: string | undefined;
+  canaryPipeline: string | undefined;
+  canaryPipelineMetrics: string | undefined;
   redis: string;
   /** The DATABASE_URL every service gets (may hold a password when external). */
   database: string;
@@ -94,8 +132,15 @@ export interface MeshPrometheus {
   process: ServiceProcess | undefined;
 }
 
+export interface MeshCanary {
+  /** The canary pair's SERVICE_VERSION. */
+  version: string;
+}
+
 export interface Mesh {
   urls: MeshUrls;
+  /** Undefined when the mesh runs without the canary pair. */
+  canary: MeshCanary | undefined;
   ports: MeshPorts;
   redis: EnsuredRedis;
   database: MeshDatabase;
@@ -103,13 +148,14 @@ export interface Mesh {
   databaseUrl: string;
   /** The development key's secret (`Authorization: Bearer …`); undefined with `devKey: false`. */
   devKey: string | undefined;
+  /** Every service; the canary pair's are never started when the mesh runs without it. */
   services: Record<ServiceName, ServiceProcess>;
   prometheus: MeshPrometheus;
   frontend: MeshFrontend;
   logDir: string;
   /** Stops one service (SIGTERM, drain) and waits for it to exit. */
   stopService(name: ServiceName): Promise<number | null>;
-  /** Starts a stopped service again and waits until it is ready. */
+  /** Starts a stopped service again and waits until it is ready (a canary one only when the mesh runs the canary). */
   startService(name: ServiceName): Promise<void>;
   /** Stops everything: Prometheus and the gateway first, then the frontend, then the other services, Redis, and the embedded database last. */
   stop(): Promise<void>;
@@ -117,11 +163,20 @@ export interface Mesh {
 
 const DEFAULT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** The canary options with their defaults; undefined when the canary is off. Throws on a bad version. */
+export function resolveCanary(canary: MeshOptions['canary']): Required<Pick<CanaryOptions, 'version'>> & CanaryOptions | undefined {
+  if (!canary) return undefined;
+  const options = canary === true ? {} : canary;
+  const version = options.version ?? DEFAULT_CANARY_VERSION;
+  if (!SERVICE_VERSION_PATTERN.test(version)) throw new Error(`canary version "${version}": expected 1–64 characters of A-Z a-z 0-9 . _ + -`);
+  return { ...options, version };
+}
+
 /**
- * Starts the whole local mesh in dependency order (Redis, the database, ai-pipeline,
- * automation-service, queue-worker, the frontend's static files, gateway stand-in, then
- * Prometheus when asked for and installed), each service from its built dist/, and waits until
- * each one is ready.
+ * Starts the whole local mesh in dependency order (Redis, the database, ai-pipeline and its
+ * canary twin, automation-service and its canary twin, queue-worker, the frontend's static
+ * files, gateway stand-in, then Prometheus when asked for and installed), each service from
+ * its built dist/, and waits until each one is ready.
  */
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const root = opts.root ?? DEFAULT_ROOT;
@@ -129,8 +184,16 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   const dataDir = opts.dataDir ?? path.join(root, '.data');
   const logDir = path.join(dataDir, 'logs');
   const local = (port: number) => `http://127.0.0.1:${port}`;
+  const canary = resolveCanary(opts.canary);
   // Before anything starts: `required` without the binary fails here, with nothing to stop.
-  const prometheusPlan = planPrometheus({ mode: opts.prometheus ?? 'off', root, dataDir, ports });
+  const prometheusPlan = planPrometheus({
+    mode: opts.prometheus ?? 'off',
+    root,
+    dataDir,
+    ports,
+    canary: canary !== undefined,
+    scrapeInterval: opts.prometheusScrapeInterval,
+  });
   const frontendDist = opts.frontendDist ?? defaultFrontendDist(root);
   const frontendNotice = opts.frontend === false ? 'not served (turned off)' : frontendMissing(frontendDist);
   const redis = await ensureRedis(opts.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', path.join(dataDir, 'redis'));
@@ -147,14 +210,20 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     throw err;
   }
 
+  const canaryUrl = (port: number) => (canary ? local(port) : undefined);
   const urls: MeshUrls = {
     gateway: local(ports.gateway),
     gatewayStatus: local(ports.gatewayStatus),
+    gatewayAdmin: local(ports.gatewayAdmin),
     automation: local(ports.automation),
     automationMetrics: local(ports.automationMetrics),
     pipeline: local(ports.pipeline),
     pipelineMetrics: local(ports.pipelineMetrics),
     workerMetrics: local(ports.workerMetrics),
+    canaryAutomation: canaryUrl(ports.canaryAutomation),
+    canaryAutomationMetrics: canaryUrl(ports.canaryAutomationMetrics),
+    canaryPipeline: canaryUrl(ports.canaryPipeline),
+    canaryPipelineMetrics: canaryUrl(ports.canaryPipelineMetrics),
     redis: redis.url,
     database: database.url,
     prometheus: prometheusPlan.run ? prometheusPlan.url : undefined,
@@ -162,30 +231,65 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   };
   // DATABASE_URL after opts.env: the services use the database that was just migrated.
   const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env, DATABASE_URL: database.url };
+  // The stable services say so in their metrics, /health and version header, unless the mesh's env names a version.
+  const stableEnv: NodeJS.ProcessEnv = { ...baseEnv, SERVICE_VERSION: opts.env?.SERVICE_VERSION || STABLE_VERSION };
   const automationTarget = `127.0.0.1:${ports.automation}`;
+  const canaryAutomationTarget = canary ? `127.0.0.1:${ports.canaryAutomation}` : automationTarget;
+  const pipelineEnv: NodeJS.ProcessEnv = { ...opts.serviceEnv?.['ai-pipeline'] };
+  const automationEnv: NodeJS.ProcessEnv = { ...opts.serviceEnv?.['automation-service'] };
+  // A canary twin runs as its stable one does (the caller's per-service settings too), then as
+  // a canary, then with the caller's canary settings on top.
+  const canaryEnv = (stable: NodeJS.ProcessEnv, own: NodeJS.ProcessEnv, name: 'ai-pipeline' | 'automation-service'): NodeJS.ProcessEnv => ({
+    ...baseEnv,
+    ...stable,
+    SERVICE_VERSION: canary?.version ?? DEFAULT_CANARY_VERSION,
+    ...own,
+    ...canary?.env,
+    ...canary?.serviceEnv?.[name],
+  });
   const specs: Record<ServiceName, ServiceSpec> = {
     'ai-pipeline': {
       name: 'ai-pipeline',
       cwd: path.join(root, 'services', 'ai-pipeline'),
-      env: { ...baseEnv, PORT: String(ports.pipeline), METRICS_PORT: String(ports.pipelineMetrics), ...opts.serviceEnv?.['ai-pipeline'] },
+      env: { ...stableEnv, PORT: String(ports.pipeline), METRICS_PORT: String(ports.pipelineMetrics), ...pipelineEnv },
       readyUrl: `${urls.pipeline}/ready`,
+    },
+    'ai-pipeline-canary': {
+      name: 'ai-pipeline-canary',
+      cwd: path.join(root, 'services', 'ai-pipeline'),
+      env: canaryEnv(
+        pipelineEnv,
+        { PORT: String(ports.canaryPipeline), METRICS_PORT: String(ports.canaryPipelineMetrics), FEATURE_BYPASS_LLM: 'true' },
+        'ai-pipeline',
+      ),
+      readyUrl: `${local(ports.canaryPipeline)}/ready`,
     },
     'automation-service': {
       name: 'automation-service',
       cwd: path.join(root, 'services', 'automation-service'),
       env: {
-        ...baseEnv,
+        ...stableEnv,
         PORT: String(ports.automation),
         METRICS_PORT: String(ports.automationMetrics),
         AI_PIPELINE_URL: urls.pipeline,
-        ...opts.serviceEnv?.['automation-service'],
+        ...automationEnv,
       },
       readyUrl: `${urls.automation}/ready`,
+    },
+    'automation-service-canary': {
+      name: 'automation-service-canary',
+      cwd: path.join(root, 'services', 'automation-service'),
+      env: canaryEnv(
+        automationEnv,
+        { PORT: String(ports.canaryAutomation), METRICS_PORT: String(ports.canaryAutomationMetrics), AI_PIPELINE_URL: local(ports.canaryPipeline) },
+        'automation-service',
+      ),
+      readyUrl: `${local(ports.canaryAutomation)}/ready`,
     },
     'queue-worker': {
       name: 'queue-worker',
       cwd: path.join(root, 'services', 'queue-worker'),
-      env: { ...baseEnv, METRICS_PORT: String(ports.workerMetrics), AI_PIPELINE_URL: urls.pipeline, ...opts.serviceEnv?.['queue-worker'] },
+      env: { ...stableEnv, METRICS_PORT: String(ports.workerMetrics), AI_PIPELINE_URL: urls.pipeline, ...opts.serviceEnv?.['queue-worker'] },
       readyUrl: `${urls.workerMetrics}/ready`,
     },
     gateway: {
@@ -195,12 +299,14 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
         ...baseEnv,
         PORT: String(ports.gateway),
         STATUS_PORT: String(ports.gatewayStatus),
+        ADMIN_PORT: String(ports.gatewayAdmin),
         GATEWAY_CONFIG: path.join(root, 'gateway', 'kong.yml'),
-        // Stable and canary targets of kong.yml both point at the one local automation-service;
-        // the frontend's at the launcher's static server (when it is not served: a 502 there).
+        // kong.yml's canary target leads to the canary automation-service when it runs, else
+        // to the one local automation-service as the stable target does; the frontend's to the
+        // launcher's static server (when it is not served: a 502 there).
         GATEWAY_TARGET_OVERRIDES: [
           `automation-service:3003=${automationTarget}`,
-          `automation-service-canary:3003=${automationTarget}`,
+          `automation-service-canary:3003=${canaryAutomationTarget}`,
           `frontend:3100=127.0.0.1:${ports.frontend}`,
         ].join(','),
         ...opts.serviceEnv?.gateway,
@@ -237,7 +343,12 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     await waitFor(name, () => httpOk(service.spec.readyUrl), { timeoutMs: readyTimeoutMs, abort: died });
   };
 
-  const startService = (name: ServiceName) => startProcess(name, services[name]);
+  const isCanary = (name: ServiceName): name is CanaryServiceName => (CANARY_SERVICE_NAMES as readonly string[]).includes(name);
+  const runs = (name: ServiceName) => canary !== undefined || !isCanary(name);
+  const startService = async (name: ServiceName): Promise<void> => {
+    if (!runs(name)) throw new Error(`${name}: the mesh runs without the canary pair (start it with the canary option)`);
+    await startProcess(name, services[name]);
+  };
   const frontend: MeshFrontend = { url: urls.frontend, notice: frontendNotice, distDir: frontendDist };
   let frontendServer: FrontendServer | undefined;
 
@@ -258,7 +369,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
   };
 
   try {
-    for (const name of SERVICE_NAMES) {
+    for (const name of SERVICE_NAMES.filter(runs)) {
       // Before the gateway, so its first proxied page finds it.
       if (name === 'gateway' && frontend.url) frontendServer = await startFrontend({ distDir: frontendDist, host: '127.0.0.1', port: ports.frontend });
       await startService(name);
@@ -276,6 +387,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
 
   return {
     urls,
+    canary: canary ? { version: canary.version } : undefined,
     ports,
     redis,
     database,

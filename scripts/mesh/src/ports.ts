@@ -17,10 +17,17 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export interface MeshPorts {
   gateway: number;
   gatewayStatus: number;
+  /** The gateway stand-in's admin API (ADMIN_PORT): canary tooling changes target weights there. */
+  gatewayAdmin: number;
   automation: number;
   automationMetrics: number;
   pipeline: number;
   pipelineMetrics: number;
+  /** The canary pair (used only when the mesh runs with `canary`): kong.yml's `automation-service-canary:3003` target. */
+  canaryAutomation: number;
+  canaryAutomationMetrics: number;
+  canaryPipeline: number;
+  canaryPipelineMetrics: number;
   /** The queue-worker's only port: /metrics, /health, /ready. */
   workerMetrics: number;
   /** The embedded PGlite's PostgreSQL port (unused with an external DATABASE_URL); 0: the OS picks one. */
@@ -34,10 +41,16 @@ export interface MeshPorts {
 export const DEFAULT_PORTS: MeshPorts = {
   gateway: 3000,
   gatewayStatus: 8100,
+  gatewayAdmin: 8101,
   automation: 3003,
   automationMetrics: 9091,
   pipeline: 8001,
   pipelineMetrics: 9092,
+  // Beside their stable twins' ports; 9094/9095 follow the queue-worker's 9093.
+  canaryAutomation: 3004,
+  canaryAutomationMetrics: 9094,
+  canaryPipeline: 8002,
+  canaryPipelineMetrics: 9095,
   workerMetrics: 9093,
   // Not DESIGN.md's 5432: a developer's own PostgreSQL is often there already.
   database: 0,

@@ -38,33 +38,52 @@ export function findOnPath(name: string, searchPath = process.env.PATH ?? ''): s
   return undefined;
 }
 
+/** What the rendered config scrapes beyond the stable mesh, and how often. */
+export interface PrometheusConfigOptions {
+  /** The canary pair runs: its metrics ports join the stable jobs as `track="canary"` targets. */
+  canary?: boolean;
+  /** Scrape and rule evaluation interval (default LOCAL_SCRAPE_INTERVAL); a short canary test passes `1s`. */
+  scrapeInterval?: string;
+}
+
+/** A Prometheus duration such as `1s`, `500ms` or `1m30s`. */
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
 /**
  * The local twin of monitoring/prometheus/prometheus.yml: same job names, every target on
  * 127.0.0.1 at the mesh's ports (one queue-worker, and the gateway stand-in's status listener as
  * `kong`), the repository's rule files by absolute glob. Every target is `track="stable"`, as
- * compose's non-canary ones: the rules aggregate `by (job, track)`, and locally the one
- * automation-service takes both of kong.yml's targets.
+ * compose's non-canary ones: the rules aggregate `by (job, track)`. With the canary on, its
+ * automation-service and ai-pipeline are second targets of the same jobs with `track="canary"`,
+ * as compose's canary automation-service is; without it, both of kong.yml's targets lead to
+ * the one local automation-service.
  */
-export function renderPrometheusConfig(ports: MeshPorts, rulesGlob: string): string {
+export function renderPrometheusConfig(ports: MeshPorts, rulesGlob: string, opts: PrometheusConfigOptions = {}): string {
+  const interval = opts.scrapeInterval ?? LOCAL_SCRAPE_INTERVAL;
+  if (!DURATION.test(interval)) throw new Error(`Prometheus scrape interval "${interval}": expected a duration such as 1s or 500ms`);
   const q = (value: string) => JSON.stringify(value); // a JSON string is a YAML double-quoted scalar
-  const job = (name: string, port: number) => [
-    `  - job_name: ${q(name)}`,
-    '    static_configs:',
+  const target = (port: number, track: 'stable' | 'canary') => [
     `      - targets: [${q(`127.0.0.1:${port}`)}]`,
     '        labels:',
-    '          track: "stable"',
+    `          track: ${q(track)}`,
+  ];
+  const job = (name: string, port: number, canaryPort?: number) => [
+    `  - job_name: ${q(name)}`,
+    '    static_configs:',
+    ...target(port, 'stable'),
+    ...(opts.canary && canaryPort !== undefined ? target(canaryPort, 'canary') : []),
   ];
   return [
     '# Written by scripts/mesh at every start of the mesh (edits are lost): the local twin of',
     '# monitoring/prometheus/prometheus.yml, with the same job names and labels.',
     'global:',
-    `  scrape_interval: ${LOCAL_SCRAPE_INTERVAL}`,
-    `  evaluation_interval: ${LOCAL_SCRAPE_INTERVAL}`,
+    `  scrape_interval: ${interval}`,
+    `  evaluation_interval: ${interval}`,
     'rule_files:',
     `  - ${q(rulesGlob)}`,
     'scrape_configs:',
-    ...job('automation-service', ports.automationMetrics),
-    ...job('ai-pipeline', ports.pipelineMetrics),
+    ...job('automation-service', ports.automationMetrics, ports.canaryAutomationMetrics),
+    ...job('ai-pipeline', ports.pipelineMetrics, ports.canaryPipelineMetrics),
     ...job('queue-worker', ports.workerMetrics),
     ...job('kong', ports.gatewayStatus),
     ...job('prometheus', ports.prometheus),
@@ -76,7 +95,7 @@ export type PrometheusPlan =
   | { run: false; reason: 'off' | 'not-installed'; notice: string }
   | { run: true; spec: ServiceSpec; url: string; configFile: string; storageDir: string };
 
-export interface PrometheusPlanOptions {
+export interface PrometheusPlanOptions extends PrometheusConfigOptions {
   mode: PrometheusMode;
   root: string;
   dataDir: string;
@@ -102,7 +121,7 @@ export function planPrometheus(opts: PrometheusPlanOptions): PrometheusPlan {
   const configFile = path.join(home, 'prometheus.yml');
   mkdirSync(storageDir, { recursive: true });
   const rulesGlob = path.join(opts.root, 'monitoring', 'prometheus', 'rules', '*.yml');
-  writeFileSync(configFile, renderPrometheusConfig(opts.ports, rulesGlob));
+  writeFileSync(configFile, renderPrometheusConfig(opts.ports, rulesGlob, { canary: opts.canary, scrapeInterval: opts.scrapeInterval }));
   const url = `http://127.0.0.1:${opts.ports.prometheus}`;
   return {
     run: true,

@@ -175,6 +175,23 @@ describe('startMesh with the frontend', () => {
     expect(JSON.parse(api.text)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
 
+  // The canary's side of a mesh started without it (the Prometheus suite's mesh runs it).
+  it('runs without the canary pair unless asked: the stable services answer as `stable`, kong.yml\'s canary target leads to them', async () => {
+    const m = mesh as Mesh;
+    expect(m.canary).toBeUndefined();
+    expect([m.urls.canaryAutomation, m.urls.canaryAutomationMetrics, m.urls.canaryPipeline, m.urls.canaryPipelineMetrics]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(m.services['ai-pipeline-canary'].running).toBe(false);
+    expect(m.services['automation-service-canary'].running).toBe(false);
+    await expect(m.startService('automation-service-canary')).rejects.toThrow('automation-service-canary: the mesh runs without the canary pair');
+    const health = await fetch(`${m.urls.automation}/health`);
+    expect(health.headers.get('x-opsconductor-version')).toBe('stable');
+    expect(await health.json()).toEqual({ status: 'ok', service: 'automation-service', version: 'stable' });
+    expect(m.services.gateway.spec.env.GATEWAY_TARGET_OVERRIDES?.split(',')).toContain(`automation-service-canary:3003=127.0.0.1:${m.ports.automation}`);
+    // Through the gateway the answer names the version too (X-OpsConductor-Version passes the proxy).
+    const viaGateway = await fetch(`${m.urls.gateway}/ai/jobs`);
+    expect(viaGateway.headers.get('x-opsconductor-version')).toBe('stable');
+  });
+
   it('stops it with the mesh', async () => {
     const m = mesh as Mesh;
     mesh = undefined;
