@@ -2,18 +2,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import type { ComposeFile, ComposeService } from './compose-config';
-import { COMPOSE_FILE, containerPort, loadRawCompose, loadResolvedCompose, mount, publishedPort } from './compose-config';
+import { COMPOSE_FILE, containerPort, loadRawCompose, loadResolvedCompose, mount, publishedPort, startedServices } from './compose-config';
 import { REPO_ROOT, runTool } from './run-tool';
 
 const COMPOSE = { debianPackage: 'docker-compose' };
 
 /** DESIGN.md "Ports and names": what each service listens on inside the compose network. */
 const CONTAINER_PORTS: Record<string, number[]> = {
-  kong: [3000, 8100],
+  kong: [3000, 8100, 8001],
   'automation-service': [3003, 9091],
   'automation-service-canary': [3003, 9091],
   'ai-pipeline': [8001, 9092],
+  'ai-pipeline-canary': [8001, 9092],
   'queue-worker': [9093],
   redis: [6379],
   postgres: [5432],
@@ -25,7 +27,8 @@ const CONTAINER_PORTS: Record<string, number[]> = {
 
 /** The host ports a developer opens, at their defaults. */
 const PUBLISHED: Record<string, number[]> = {
-  kong: [3000, 8100],
+  // Proxy, status and (loopback only, for scripts/canary.sh) the Admin API.
+  kong: [3000, 8100, 8101],
   redis: [6379],
   postgres: [5432],
   prometheus: [9090],
@@ -35,7 +38,27 @@ const PUBLISHED: Record<string, number[]> = {
 };
 
 /** The services built from this repository (services/Dockerfile); every other one is a vendor image. */
-const NODE_SERVICES = ['automation-service', 'automation-service-canary', 'ai-pipeline', 'queue-worker'];
+const NODE_SERVICES = ['automation-service', 'automation-service-canary', 'ai-pipeline', 'ai-pipeline-canary', 'queue-worker'];
+
+/** The `canary` profile's services, each with the stable twin whose image it runs. */
+const CANARY_TWINS: Record<string, string> = {
+  'automation-service-canary': 'automation-service',
+  'ai-pipeline-canary': 'ai-pipeline',
+};
+const CANARY_PAIR = Object.keys(CANARY_TWINS).sort();
+const STABLE_NODE_SERVICES = NODE_SERVICES.filter((name) => !(name in CANARY_TWINS));
+
+/** The automation-service upstream of gateway/kong.yml (the targets canary tooling re-weights). */
+interface KongTarget {
+  target: string;
+  weight: number;
+  tags?: string[];
+}
+
+function kongUpstreamTargets(): KongTarget[] {
+  const kong = parse(readFileSync(path.join(REPO_ROOT, 'gateway/kong.yml'), 'utf8')) as { upstreams?: { name: string; targets?: KongTarget[] }[] };
+  return kong.upstreams?.find((u) => u.name === 'automation-service-upstream')?.targets ?? [];
+}
 
 /** A build section with its build args (compose-config's type leaves args out). */
 interface NodeBuild {
@@ -73,6 +96,11 @@ describe('docker-compose.yml', () => {
   describe('validation by docker-compose', () => {
     it('passes `docker-compose config -q` without any warning', async () => {
       const result = await runTool('docker-compose', ['-f', COMPOSE_FILE, 'config', '-q'], COMPOSE);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    });
+
+    it('passes `docker-compose --profile canary config -q` without any warning', async () => {
+      const result = await runTool('docker-compose', ['-f', COMPOSE_FILE, '--profile', 'canary', 'config', '-q'], COMPOSE);
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     });
 
@@ -147,10 +175,98 @@ describe('docker-compose.yml', () => {
       expect(env(resolved.services.kong)).toMatchObject({ KONG_TRACING_INSTRUMENTATIONS: 'all', KONG_TRACING_SAMPLING_RATE: '1.0' });
     });
 
+    it('serves its Admin API (POST /config for scripts/canary.sh) published on the host loopback only, as KONG_ADMIN_PORT', () => {
+      const kong = resolved.services.kong!;
+      expect(env(kong).KONG_ADMIN_LISTEN).toBe('0.0.0.0:8001');
+      const admin = (kong.ports ?? []).filter((p) => containerPort(p) === 8001);
+      expect(admin.map((p) => ({ hostIp: String(p).split(':')[0], published: publishedPort(p) }))).toEqual([{ hostIp: '127.0.0.1', published: 8101 }]);
+      expect(loadRawCompose().services.kong!.ports).toContain('127.0.0.1:${KONG_ADMIN_PORT:-8101}:8001');
+    });
+
     it('is healthy by `kong health` and starts after a healthy automation-service', () => {
       const kong = resolved.services.kong!;
       expect(kong.healthcheck?.test).toEqual(['CMD', 'kong', 'health']);
       expect(kong.depends_on).toMatchObject({ 'automation-service': { condition: 'service_healthy' } });
+    });
+  });
+
+  describe('canary profile', () => {
+    it('holds the canary pair alone, and only under the profile', () => {
+      const profiled = Object.entries(resolved.services).filter(([, s]) => s.profiles !== undefined);
+      expect(Object.fromEntries(profiled.map(([name, s]) => [name, s.profiles]))).toEqual(Object.fromEntries(CANARY_PAIR.map((name) => [name, ['canary']])));
+      expect(startedServices(resolved)).toEqual(Object.keys(CONTAINER_PORTS).filter((name) => !CANARY_PAIR.includes(name)).sort());
+      expect(startedServices(resolved, ['canary'])).toEqual(Object.keys(CONTAINER_PORTS).sort());
+    });
+
+    it('never makes a service of the default mesh wait on one that only the profile starts', () => {
+      const always = startedServices(resolved);
+      for (const name of always) {
+        const deps = Object.keys((resolved.services[name]!.depends_on ?? {}) as Record<string, unknown>);
+        expect({ name, missing: deps.filter((d) => !always.includes(d)) }).toEqual({ name, missing: [] });
+      }
+    });
+
+    it('runs each canary as the same image and build as its stable twin', () => {
+      for (const [canary, stable] of Object.entries(CANARY_TWINS)) {
+        const [c, s] = [resolved.services[canary]!, resolved.services[stable]!];
+        expect({ canary, image: c.image, build: c.build }).toEqual({ canary, image: s.image, build: s.build });
+      }
+      expect(resolved.services['ai-pipeline-canary']!.image).toBe('opsconductor/ai-pipeline:local');
+      expect(resolved.services['automation-service-canary']!.image).toBe('opsconductor/automation-service:local');
+    });
+
+    it('gives the canary automation-service the stable env but its own pipeline and version', () => {
+      expect(env(resolved.services['automation-service-canary'])).toEqual({
+        ...env(resolved.services['automation-service']),
+        AI_PIPELINE_URL: 'http://ai-pipeline-canary:8001',
+        SERVICE_VERSION: 'canary',
+      });
+    });
+
+    it('gives the canary ai-pipeline the stable env but the LLM bypassed (the seed\'s canary plan) and its own version', () => {
+      expect(env(resolved.services['ai-pipeline-canary'])).toEqual({
+        ...env(resolved.services['ai-pipeline']),
+        FEATURE_BYPASS_LLM: 'true',
+        SERVICE_VERSION: 'canary',
+      });
+      // Not the host's FEATURE_BYPASS_LLM: a literal in the file.
+      expect(loadRawCompose().services['ai-pipeline-canary']!.environment).toMatchObject({ FEATURE_BYPASS_LLM: 'true' });
+    });
+
+    it('starts the canary automation-service after its own healthy ai-pipeline, Redis and PostgreSQL', () => {
+      expect(resolved.services['automation-service-canary']!.depends_on).toEqual({
+        'ai-pipeline-canary': { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+        postgres: { condition: 'service_healthy' },
+      });
+    });
+
+    it('names in kong.yml a weight-0 canary target that only the profile starts, and a stable one always started', () => {
+      const byTrack = Object.fromEntries(kongUpstreamTargets().map((t) => [(t.tags ?? []).includes('canary') ? 'canary' : 'stable', t]));
+      expect(byTrack.canary).toMatchObject({ target: 'automation-service-canary:3003', weight: 0 });
+      expect(byTrack.stable).toMatchObject({ target: 'automation-service:3003' });
+      expect(CANARY_PAIR).toContain(byTrack.canary!.target.split(':')[0]);
+      expect(startedServices(resolved)).toContain(byTrack.stable!.target.split(':')[0]);
+    });
+  });
+
+  describe('versions', () => {
+    it('names the stable services OPSCONDUCTOR_VERSION and the canary pair CANARY_VERSION, in SERVICE_VERSION', () => {
+      const raw = loadRawCompose().services;
+      const versions = Object.fromEntries(NODE_SERVICES.map((name) => [name, raw[name]!.environment?.SERVICE_VERSION]));
+      expect(versions).toEqual({
+        ...Object.fromEntries(STABLE_NODE_SERVICES.map((name) => [name, '${OPSCONDUCTOR_VERSION:-stable}'])),
+        ...Object.fromEntries(CANARY_PAIR.map((name) => [name, '${CANARY_VERSION:-canary}'])),
+      });
+    });
+
+    it('resolves them from the environment, each track apart', async () => {
+      const set = await loadResolvedCompose({ variables: { OPSCONDUCTOR_VERSION: '1.4.2', CANARY_VERSION: '1.5.0-rc.1' } });
+      const versions = Object.fromEntries(NODE_SERVICES.map((name) => [name, env(set.services[name]).SERVICE_VERSION]));
+      expect(versions).toEqual({
+        ...Object.fromEntries(STABLE_NODE_SERVICES.map((name) => [name, '1.4.2'])),
+        ...Object.fromEntries(CANARY_PAIR.map((name) => [name, '1.5.0-rc.1'])),
+      });
     });
   });
 
@@ -212,21 +328,20 @@ describe('docker-compose.yml', () => {
       }
     });
 
-    it('builds the canary as the same image as the stable automation-service', () => {
-      const [stable, canary] = [resolved.services['automation-service']!, resolved.services['automation-service-canary']!];
-      expect(canary.image).toBe(stable.image);
-      expect(canary.build).toEqual(stable.build);
-    });
-
-    it('wires the automation-service to ai-pipeline, Redis and Jaeger by service name', () => {
-      for (const name of ['automation-service', 'automation-service-canary']) {
-        expect(env(resolved.services[name])).toMatchObject({
-          PORT: '3003',
-          METRICS_PORT: '9091',
-          AI_PIPELINE_URL: 'http://ai-pipeline:8001',
-          REDIS_URL: 'redis://redis:6379',
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+    it('wires each automation-service to its own ai-pipeline, and to Redis and Jaeger, by service name', () => {
+      const pipelines = { 'automation-service': 'ai-pipeline', 'automation-service-canary': 'ai-pipeline-canary' };
+      for (const [name, pipeline] of Object.entries(pipelines)) {
+        expect({ name, env: env(resolved.services[name]) }).toMatchObject({
+          name,
+          env: {
+            PORT: '3003',
+            METRICS_PORT: '9091',
+            AI_PIPELINE_URL: `http://${pipeline}:8001`,
+            REDIS_URL: 'redis://redis:6379',
+            OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+          },
         });
+        expect(listenPorts(resolved.services[pipeline]!)).toContain(8001);
       }
     });
 
@@ -323,9 +438,11 @@ describe('docker-compose.yml', () => {
     });
 
     it('passes the LLM key and endpoint through from the host, with no value in the file', () => {
-      const aiEnv = loadRawCompose().services['ai-pipeline']!.environment ?? {};
-      expect(aiEnv).toHaveProperty('AI_API_KEY', null);
-      expect(aiEnv).toHaveProperty('AI_BASE_URL', null);
+      for (const name of ['ai-pipeline', 'ai-pipeline-canary']) {
+        const aiEnv = loadRawCompose().services[name]!.environment ?? {};
+        expect(aiEnv).toHaveProperty('AI_API_KEY', null);
+        expect(aiEnv).toHaveProperty('AI_BASE_URL', null);
+      }
     });
   });
 });

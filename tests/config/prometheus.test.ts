@@ -4,7 +4,7 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { ERROR_CODES } from '../../services/kit/src/errors';
 import type { ComposeFile } from './compose-config';
-import { containerPort, loadResolvedCompose } from './compose-config';
+import { containerPort, loadResolvedCompose, startedServices } from './compose-config';
 import { isKnownMetric } from './design-metrics';
 import { parsePromql } from './promql';
 import { REPO_ROOT, runTool } from './run-tool';
@@ -20,7 +20,16 @@ interface ScrapeConfig {
   static_configs?: { targets: string[]; labels?: Record<string, string> }[];
   /** Service discovery by DNS: every address a compose service name resolves to (its replicas). */
   dns_sd_configs?: { names: string[]; type: string; port: number }[];
-  relabel_configs?: { source_labels?: string[]; target_label?: string; replacement?: string; action?: string }[];
+  relabel_configs?: RelabelConfig[];
+}
+
+interface RelabelConfig {
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+  action?: string;
 }
 
 interface PrometheusConfig {
@@ -125,7 +134,7 @@ describe('monitoring/prometheus', () => {
       const targets = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, targetsOf(c).sort()]));
       expect(targets).toEqual({
         'automation-service': ['automation-service-canary:9091', 'automation-service:9091'],
-        'ai-pipeline': ['ai-pipeline:9092'],
+        'ai-pipeline': ['ai-pipeline-canary:9092', 'ai-pipeline:9092'],
         'queue-worker': ['queue-worker:9093'],
         kong: ['kong:8100'],
         prometheus: ['localhost:9090'],
@@ -143,16 +152,53 @@ describe('monitoring/prometheus', () => {
       }
     });
 
-    it('gives every target a track, canary only for the canary automation-service', () => {
+    it('gives every target a track, canary only for the canary pair', () => {
       const tracks = Object.fromEntries(config.scrape_configs.flatMap((job) => targetsOf(job).map((t) => [t, trackOf(job, t)])));
       expect(tracks).toEqual({
         'automation-service:9091': 'stable',
         'automation-service-canary:9091': 'canary',
         'ai-pipeline:9092': 'stable',
+        'ai-pipeline-canary:9092': 'canary',
         'queue-worker:9093': 'stable',
         'kong:8100': 'stable',
         'localhost:9090': 'stable',
       });
+    });
+  });
+
+  describe('the canary profile', () => {
+    let compose: ComposeFile;
+
+    beforeAll(async () => {
+      compose = await loadResolvedCompose();
+    });
+
+    /** Services only `--profile canary` starts: their names resolve only then. */
+    const profileOnly = () => startedServices(compose, ['canary']).filter((name) => !startedServices(compose).includes(name));
+
+    it('discovers the services only the profile starts by DNS (A records), never as static targets', () => {
+      expect(profileOnly()).toEqual(['ai-pipeline-canary', 'automation-service-canary']);
+      const discovered = config.scrape_configs.flatMap((job) => (job.dns_sd_configs ?? []).filter((d) => d.type === 'A').flatMap((d) => d.names));
+      const listed = config.scrape_configs.flatMap((job) => (job.static_configs ?? []).flatMap((s) => s.targets.map((t) => t.split(':')[0])));
+      for (const name of profileOnly()) {
+        expect({ name, discovered: discovered.includes(name), listed: listed.includes(name) }).toEqual({ name, discovered: true, listed: false });
+      }
+    });
+
+    it('lists the stable twins statically with track stable, in the same job as their canary', () => {
+      const stableOf = { 'automation-service': 'automation-service-canary', 'ai-pipeline': 'ai-pipeline-canary' };
+      for (const [stable, canary] of Object.entries(stableOf)) {
+        const job = config.scrape_configs.find((c) => c.job_name === stable)!;
+        expect((job.static_configs ?? []).map((s) => ({ targets: s.targets.map((t) => t.split(':')[0]), track: s.labels?.track }))).toEqual([{ targets: [stable], track: 'stable' }]);
+        expect((job.dns_sd_configs ?? []).flatMap((d) => d.names)).toEqual([canary]);
+      }
+    });
+
+    it('tags by the discovered name: a stable name in the canary job\'s DNS discovery would stay untracked, not canary', () => {
+      // The relabel step keys on __meta_dns_name, so it is the canary name, not the discovery, that makes a target canary.
+      const job = config.scrape_configs.find((c) => c.job_name === 'automation-service')!;
+      const misnamed: ScrapeConfig = { ...job, static_configs: [], dns_sd_configs: [{ names: ['automation-service'], type: 'A', port: 9091 }] };
+      expect(trackOf(misnamed, 'automation-service:9091')).toBeUndefined();
     });
   });
 
@@ -286,13 +332,31 @@ function targetsOf(job: ScrapeConfig): string[] {
 }
 
 /**
- * The `track` a target ends up with: a relabel step that sets it unconditionally (no source
- * labels, the default replace action) wins; else the static config's label.
+ * The `track` a target ends up with: its labels before relabelling (a static config's labels, or
+ * the __meta_dns_name of the name DNS discovery resolved), run through the job's relabel steps.
  */
 function trackOf(job: ScrapeConfig, target: string): string | undefined {
-  const relabel = (job.relabel_configs ?? []).filter((r) => r.target_label === 'track' && !r.source_labels && (r.action ?? 'replace') === 'replace');
-  if (relabel.length > 0) return relabel.at(-1)!.replacement;
-  return (job.static_configs ?? []).find((s) => s.targets.includes(target))?.labels?.track;
+  const fromStatic = (job.static_configs ?? []).find((s) => s.targets.includes(target));
+  const fromDns = (job.dns_sd_configs ?? []).find((d) => d.names.some((name) => `${name}:${d.port}` === target));
+  const labels: Record<string, string> = fromStatic ? { ...fromStatic.labels } : fromDns ? { __meta_dns_name: target.split(':')[0]! } : {};
+  for (const step of job.relabel_configs ?? []) relabel(labels, step);
+  return labels.track;
+}
+
+/**
+ * Prometheus' `replace` action, the only one prometheus.yml uses (any other fails the test): the
+ * source labels' values joined by the separator, matched by the fully anchored regex, set the
+ * target label to the replacement with $1-style groups expanded; an empty result drops the label.
+ */
+function relabel(labels: Record<string, string>, step: RelabelConfig): void {
+  const action = step.action ?? 'replace';
+  if (action !== 'replace') throw new Error(`relabel action ${action} is not modelled here`);
+  const value = (step.source_labels ?? []).map((name) => labels[name] ?? '').join(step.separator ?? ';');
+  const match = new RegExp(`^(?:${step.regex ?? '(.*)'})$`).exec(value);
+  if (!match || !step.target_label) return;
+  const result = (step.replacement ?? '$1').replace(/\$\{?(\w+)\}?/g, (_all, group: string) => match[Number(group)] ?? '');
+  if (result === '') delete labels[step.target_label];
+  else labels[step.target_label] = result;
 }
 
 /**
