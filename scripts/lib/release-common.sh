@@ -38,6 +38,14 @@ take_environment() {
   environment="$1"
 }
 
+# set_option --some-option VALUE ARGS_LEFT: sets the variable some_option to VALUE; exit 2 when
+# nothing followed the option (ARGS_LEFT is the caller's $#, the option included).
+set_option() {
+  (($3 > 1)) || die_usage "$1 needs a value"
+  local name="${1#--}"
+  printf -v "${name//-/_}" '%s' "$2"
+}
+
 # check_environment NAME: local, staging or production, else exit 2.
 check_environment() {
   case "$1" in

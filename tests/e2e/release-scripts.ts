@@ -43,18 +43,23 @@ export function summaryTable(stdout: string): Record<string, string> {
   return rows;
 }
 
-/** The variables that point scripts/env/local.env at `mesh` . */
+/** The variables that point scripts/env/local.env at `mesh` (the canary's too when it runs). */
 export function meshScriptEnv(mesh: Mesh): NodeJS.ProcessEnv {
   const { urls } = mesh;
   const env: NodeJS.ProcessEnv = {
     OPSCONDUCTOR_GATEWAY_URL: urls.gateway,
     OPSCONDUCTOR_GATEWAY_STATUS_URL: urls.gatewayStatus,
+    OPSCONDUCTOR_GATEWAY_ADMIN_URL: urls.gatewayAdmin,
     OPSCONDUCTOR_AUTOMATION_URL: urls.automation,
     OPSCONDUCTOR_AUTOMATION_METRICS_URL: urls.automationMetrics,
     OPSCONDUCTOR_PIPELINE_URL: urls.pipeline,
     OPSCONDUCTOR_PIPELINE_METRICS_URL: urls.pipelineMetrics,
     OPSCONDUCTOR_WORKER_URL: urls.workerMetrics,
     OPSCONDUCTOR_PROMETHEUS_URL: urls.prometheus ?? '',
+    OPSCONDUCTOR_CANARY_AUTOMATION_URL: urls.canaryAutomation,
+    OPSCONDUCTOR_CANARY_AUTOMATION_METRICS_URL: urls.canaryAutomationMetrics,
+    OPSCONDUCTOR_CANARY_PIPELINE_URL: urls.canaryPipeline,
+    OPSCONDUCTOR_CANARY_PIPELINE_METRICS_URL: urls.canaryPipelineMetrics,
   };
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
 }

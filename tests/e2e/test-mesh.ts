@@ -50,6 +50,10 @@ export interface TestMeshOptions {
   traces?: boolean;
   /** Passed to startMesh (default `off`); `required` runs the local Prometheus scraping the mesh. */
   prometheus?: MeshOptions['prometheus'];
+  /** Passed to startMesh: how often Prometheus scrapes (default 5s). */
+  prometheusScrapeInterval?: MeshOptions['prometheusScrapeInterval'];
+  /** Passed to startMesh: the canary automation-service + ai-pipeline pair beside the stable one. */
+  canary?: MeshOptions['canary'];
 }
 
 export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
@@ -66,6 +70,8 @@ export async function startTestMesh(opts: TestMeshOptions): Promise<TestMesh> {
       databaseUrl: database.url,
       devKey: false,
       prometheus: opts.prometheus,
+      ...(opts.prometheusScrapeInterval ? { prometheusScrapeInterval: opts.prometheusScrapeInterval } : {}),
+      ...(opts.canary ? { canary: opts.canary } : {}),
       env: { JOB_KEY_PREFIX: prefix, ...tracingEnv, ...opts.env },
       serviceEnv: {
         ...opts.serviceEnv,
