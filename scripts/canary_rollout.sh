@@ -26,7 +26,9 @@ Options:
                             the seed plan's 30-minute watch per step)
   --max-failures N          failed checks in the whole rollout that roll back (default 3)
   --rate R                  bounded load in requests/s through the gateway during each hold
-                            (default 20; 0: no load, production traffic only)
+                            (default 1, under the default workspace limit of 100/min; raise
+                            the release key's workspace limit before a higher rate; 0: no
+                            load, production traffic only)
   --window DURATION         the gate's PromQL range (default 5m); keep it near the hold
   --max-error-ratio RATIO   gate thresholds (defaults 0.01, 1 s, 2 s, 0.005; see
   --max-p95 SECONDS           scripts/release_metrics_gate.sh --help)
@@ -48,7 +50,7 @@ RELEASE_SCRIPT=canary_rollout.sh
 # shellcheck source=scripts/lib/release-common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/release-common.sh"
 
-steps=10,50,100 checks=30 interval=60 max_failures=3 rate=20 window=5m
+steps=10,50,100 checks=30 interval=60 max_failures=3 rate=1 window=5m
 max_error_ratio=0.01 max_p95=1 max_p99=2 max_error_increase=0.005
 config="$RELEASE_ROOT/gateway/kong.yml" skip_smoke="" environment=""
 while (($# > 0)); do
@@ -115,6 +117,12 @@ hold() {
     | "\(.requests) answers in \(.durationS) s (status \(.statuses | to_entries | map("\(.key): \(.value)") | join(", "))),"
       + " versions \(.versions | to_entries | map("\(.key) \(.value)") | join(", "))"
       + " -> canary share \(if .requests > 0 then ($c * 1000 / .requests | round / 10) else "n/a" end) % (weight \($w) %)"' <<<"$out")"
+  local throttled
+  throttled="$(jq -r '.statuses["429"] // 0' <<<"$out")"
+  if ((throttled > 0)); then
+    log "WARNING: $throttled answers were 429 (rate limited): the load exceeds the release key's" \
+      "workspace limit or the gateway's; lower --rate or raise the limit (pnpm keys settings <workspace> --rate-limit N)"
+  fi
 }
 
 failures=0
@@ -188,7 +196,13 @@ for w in "${step_weights[@]}"; do
       fi
     fi
   done
-  pass "step:$w" "$passed of $checks checks passed"
+  if ((passed == checks)); then
+    pass "step:$w" "$passed of $checks checks passed"
+  else
+    # Failed checks below --max-failures do not stop the rollout (as Flagger's threshold), but
+    # the table must not hide them.
+    pass "step:$w" "$passed of $checks checks passed, $((checks - passed)) failed (rollout total $failures of $max_failures allowed)"
+  fi
 done
 trap - INT TERM
 

@@ -30,7 +30,8 @@ comes from the environment only; for local, when it is unset, from DEV_KEY_FILE 
 development key scripts/start writes). The key is never printed.
 
 Tunables (environment): OPSCONDUCTOR_HTTP_TIMEOUT_SECONDS (10 per request),
-OPSCONDUCTOR_JOB_TIMEOUT_SECONDS (30 for the async job).
+OPSCONDUCTOR_JOB_TIMEOUT_SECONDS (30 for the async job), OPSCONDUCTOR_PROMETHEUS_WAIT_SECONDS
+(30: how long a Prometheus without any series yet, just started, is given for its first scrape).
 
 Exit: 0 every check passed (skips allowed), 1 a check failed, 2 usage or configuration error.
 EOF
@@ -81,8 +82,10 @@ fi
 load_api_key "$environment"
 
 JOB_TIMEOUT="${OPSCONDUCTOR_JOB_TIMEOUT_SECONDS:-30}"
+PROMETHEUS_WAIT="${OPSCONDUCTOR_PROMETHEUS_WAIT_SECONDS:-30}"
 positive_int OPSCONDUCTOR_HTTP_TIMEOUT_SECONDS "$HTTP_TIMEOUT"
 positive_int OPSCONDUCTOR_JOB_TIMEOUT_SECONDS "$JOB_TIMEOUT"
+positive_int OPSCONDUCTOR_PROMETHEUS_WAIT_SECONDS "$PROMETHEUS_WAIT"
 
 # --- checks --------------------------------------------------------------------------------
 
@@ -190,17 +193,23 @@ check_prometheus() {
     skip prometheus "no Prometheus URL configured for $environment (OPSCONDUCTOR_PROMETHEUS_URL)"
     return
   fi
-  local url="$OPSCONDUCTOR_PROMETHEUS_URL/api/v1/query?query=up"
-  http GET "$url"
-  if [[ "$STATUS" != 200 ]]; then
-    fail prometheus "GET $url: $(failure)"
-    return
-  fi
-  local summary
-  summary="$(jq -r 'select(.status == "success") | .data.result
-    | "\(length) \([.[] | select(.value[1] == "1")] | length)"' "$BODY" 2>/dev/null || true)"
+  local url="$OPSCONDUCTOR_PROMETHEUS_URL/api/v1/query?query=up" summary="" deadline=$((SECONDS + PROMETHEUS_WAIT))
+  # A Prometheus that has just started answers before its first scrape: no series yet is
+  # waited out (up to OPSCONDUCTOR_PROMETHEUS_WAIT_SECONDS); an error answer is not.
+  while :; do
+    http GET "$url"
+    if [[ "$STATUS" != 200 ]]; then
+      fail prometheus "GET $url: $(failure)"
+      return
+    fi
+    summary="$(jq -r 'select(.status == "success") | .data.result
+      | "\(length) \([.[] | select(.value[1] == "1")] | length)"' "$BODY" 2>/dev/null || true)"
+    [[ -z "$summary" || "${summary%% *}" == 0 ]] || break
+    ((SECONDS < deadline)) || break
+    sleep 1
+  done
   if [[ -z "$summary" || "${summary%% *}" == 0 ]]; then
-    fail prometheus "query 'up' answered no series: $(head -c 160 "$BODY")"
+    fail prometheus "query 'up' answered no series within ${PROMETHEUS_WAIT} s: $(head -c 160 "$BODY")"
   else
     pass prometheus "query 'up': ${summary#* } of ${summary%% *} targets up"
   fi
