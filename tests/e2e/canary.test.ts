@@ -194,6 +194,14 @@ describe('scripts/canary_rollout.sh', () => {
     mesh.services['ai-pipeline-canary'].spec.env.FAULT_INJECTION_ERROR_RATIO = '0.5';
     await mesh.startService('ai-pipeline-canary');
 
+    // The gate alone, on the canary track at 50 %: the injected errors fail it.
+    expect((await script('canary.sh', ['step', '50', 'local'])).code).toBe(0);
+    await load(4, 20);
+    const gate = await script('release_metrics_gate.sh', ['--track', 'canary', '--compare-to', 'stable', '--window', WINDOW, 'local', '0']);
+    expect(gate.code).toBe(1);
+    expect(summaryTable(gate.stdout)).toMatchObject({ traffic: 'PASS', 'error-ratio': 'FAIL', 'vs-stable': 'FAIL' });
+    expect((await script('canary.sh', ['rollback', 'local'])).code).toBe(0);
+
     // The smoke test's single ping would fail at random here: the metric gates are what this proves.
     const run = await script('canary_rollout.sh', [...FAST, '--skip-smoke', 'local'], 180_000);
     keep('rollout-faulty.log', run.stdout + run.stderr);
