@@ -360,6 +360,14 @@ describe('docker-compose.yml', () => {
       expect(env(resolved.services['queue-worker'])).toMatchObject({ DATABASE_URL: url });
     });
 
+    it('gives each ai-pipeline that database too (task.create writes there), started after a healthy PostgreSQL', () => {
+      const url = 'postgres://opsconductor:opsconductor-local@postgres:5432/opsconductor';
+      for (const name of ['ai-pipeline', 'ai-pipeline-canary']) {
+        expect(env(resolved.services[name])).toMatchObject({ DATABASE_URL: url });
+        expect(resolved.services[name]!.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
+      }
+    });
+
     it('configures ai-pipeline with the LLM bypass off by default', () => {
       expect(env(resolved.services['ai-pipeline'])).toMatchObject({
         PORT: '8001',

@@ -9,8 +9,9 @@ import { waitFor } from '@opsconductor/mesh';
 import type { Mesh } from '@opsconductor/mesh';
 import { ALL_SCOPES, startTestMesh } from './test-mesh';
 import type { TestMesh } from './test-mesh';
+import { apiCall } from './api-call';
+import type { AuthHeaders } from './api-call';
 
-type AuthHeaders = Record<string, string>;
 
 interface JobView {
   job_id: string;
@@ -44,14 +45,7 @@ afterAll(async () => {
   await testMesh?.stop();
 }, 60_000);
 
-async function call(method: string, url: string, body?: unknown, headers: AuthHeaders = WS) {
-  const res = await fetch(url, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
-}
+const call = (method: string, url: string, body?: unknown, headers: AuthHeaders = WS) => apiCall(method, url, body, headers);
 const gw = (p: string) => `${mesh.urls.gateway}${p}`;
 
 async function jobReaches(id: string, status: string, timeoutMs = 10_000): Promise<JobView> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { databaseEnv } from '@opsconductor/db';
 import { env } from '@opsconductor/kit';
 
 /** Compose files pass unset variables as empty strings; treat those as "not set". */
@@ -8,7 +9,8 @@ const RATIO_MESSAGE = 'expected a number from 0 to 1';
 
 /**
  * The ai-pipeline's environment. The LLM is optional: without `AI_BASE_URL` the service still
- * starts and serves every other tool, and the `llm` tool answers 503 naming the variable.
+ * starts and serves every other tool, and the `llm` tool answers 503 naming the variable; so
+ * does the database behind task.create.
  */
 export const configSchema = z.object({
   HOST: env.host('0.0.0.0'),
@@ -37,6 +39,12 @@ export const configSchema = z.object({
   AI_MAX_OUTPUT_TOKENS: env.positiveInt(800),
   /** Deadline of one LLM call in ms; past it the request answers 504 TIMEOUT. */
   AI_TIMEOUT_MS: env.positiveInt(30_000),
+  /**
+   * postgres://… of the platform's database (the automation-service migrates it), for the
+   * tools that write data (task.create). Optional: without it those tools answer 503 and show
+   * as unavailable; there is no embedded fallback, PGlite's files belong to one process.
+   */
+  DATABASE_URL: databaseEnv.DATABASE_URL,
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
 });

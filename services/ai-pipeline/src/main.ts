@@ -1,3 +1,4 @@
+import { openDatabase } from '@opsconductor/db';
 import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
@@ -20,7 +21,10 @@ runMain(SERVICE_NAME, async () => {
         timeoutMs: config.AI_TIMEOUT_MS,
       })
     : undefined;
-  const tools = createDefaultTools({ chatClient });
+  // A pool, not a connection: nothing is opened until task.create runs, so a database that is
+  // down keeps neither the start nor /ready from succeeding; the tool answers 503 (retryable).
+  const db = config.DATABASE_URL ? await openDatabase({ url: config.DATABASE_URL }) : undefined;
+  const tools = createDefaultTools({ chatClient, db });
 
   const app = createApp({
     logger,
@@ -41,12 +45,16 @@ runMain(SERVICE_NAME, async () => {
       { name: 'api', app, port: config.PORT },
       { name: 'metrics', app: metricsApp, port: config.METRICS_PORT },
     ],
-    cleanup: [{ name: 'llm-client', run: async () => chatClient?.close() }],
+    cleanup: [
+      { name: 'llm-client', run: async () => chatClient?.close() },
+      { name: 'database', run: async () => db?.close() },
+    ],
     details: {
       version: config.SERVICE_VERSION,
       bypass_llm: config.FEATURE_BYPASS_LLM,
       fault_injection_error_ratio: config.FAULT_INJECTION_ERROR_RATIO,
       llm_configured: chatClient !== undefined,
+      database_configured: db !== undefined,
       ai_model: config.AI_MODEL,
       tools: tools.names(),
     },

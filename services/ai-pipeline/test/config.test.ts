@@ -25,6 +25,20 @@ describe('ai-pipeline config', () => {
     expect(config.AI_API_KEY).toBeUndefined();
   });
 
+  it('reads DATABASE_URL, treats an empty one as unset, and refuses a bad one without quoting it', () => {
+    expect(loadConfig(configSchema, { DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    expect(loadConfig(configSchema, { DATABASE_URL: 'postgres://u:pw@db:5432/oc' }).DATABASE_URL).toBe('postgres://u:pw@db:5432/oc');
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { DATABASE_URL: 'mysql://u:secret-pw@db/oc' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toContain('DATABASE_URL');
+    expect(String((error as Error).message)).not.toContain('secret-pw');
+  });
+
   it('reads the LLM settings and the bypass flag', () => {
     const config = loadConfig(configSchema, {
       FEATURE_BYPASS_LLM: 'true',

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Queryable } from '@opsconductor/db';
 import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit';
 import { captureLogs } from '@opsconductor/kit/testing';
 import { createApp } from '../src/app';
@@ -16,6 +17,8 @@ export interface ServiceOptions {
   faultInjectionErrorRatio?: number;
   /** SERVICE_VERSION of the service (default `test`). */
   version?: string;
+  /** The database of task.create; without it the tool is "not configured". */
+  db?: Queryable;
 }
 
 export interface TestService {
@@ -39,7 +42,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
   const app = createApp({
     logger,
     metrics,
-    tools: createDefaultTools({ chatClient }),
+    tools: createDefaultTools({ chatClient, db: opts.db }),
     bypassLlm: opts.bypassLlm ?? false,
     drainTimeoutMs: opts.drainTimeoutMs ?? 0,
     faultInjectionErrorRatio: opts.faultInjectionErrorRatio,

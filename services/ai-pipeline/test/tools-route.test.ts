@@ -11,12 +11,12 @@ describe('GET /tools', () => {
   });
   afterAll(() => service.close());
 
-  it('lists echo and llm with the JSON schema of their params', async () => {
+  it('lists echo, llm and task.create with the JSON schema of their params', async () => {
     const res = await service.app.inject({ method: 'GET', url: '/tools' });
     expect(res.statusCode).toBe(200);
     const { tools } = res.json<{ tools: Array<Record<string, unknown>> }>();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'llm']);
-    const [echo, llm] = tools;
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'llm', 'task.create']);
+    const [echo, llm, task] = tools;
     expect(echo).toMatchObject({
       platform: 'builtin',
       keywords: expect.arrayContaining(['ping', 'echo', 'test', 'health']),
@@ -31,6 +31,20 @@ describe('GET /tools', () => {
       platform: 'llm',
       params_schema: { type: 'object', properties: { system: { type: 'string' }, temperature: { type: 'number', minimum: 0, maximum: 2 } } },
     });
+    expect(task).toMatchObject({
+      platform: 'database',
+      params_schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['title'],
+        properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, description: { maxLength: 5000 }, due_date: { type: 'string' }, assignee: { maxLength: 200 } },
+      },
+    });
+  });
+
+  it('shows task.create as unavailable without a database, naming DATABASE_URL', async () => {
+    const { tools } = (await service.app.inject({ method: 'GET', url: '/tools' })).json<{ tools: Array<Record<string, unknown>> }>();
+    expect(tools.find((t) => t.name === 'task.create')).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('DATABASE_URL') });
   });
 
   it('shows the llm tool as unavailable, naming AI_BASE_URL, while /ready stays 200', async () => {

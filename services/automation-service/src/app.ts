@@ -28,6 +28,7 @@ import { registerDlqRoutes } from './routes/dlq';
 import { registerExecuteRoute } from './routes/execute';
 import { registerJobEventRoutes } from './routes/job-events';
 import { registerJobRoutes } from './routes/jobs';
+import { registerTaskRoutes } from './routes/tasks';
 
 export const SERVICE_NAME = 'automation-service';
 
@@ -51,7 +52,7 @@ export interface AccessDeps {
   keys: KeySource;
   /** Each workspace's own rate limit and allowlist (WorkspaceSettingsResolver). */
   settings: SettingsSource;
-  /** The database of keys and audit rows: serves the admin routes. */
+  /** The database of keys, audit rows and tasks: serves the admin routes and GET /ai/tasks. */
   db?: Queryable;
   /** Where audit rows go (AuditWriter); none without a database. */
   audit?: AuditSink;
@@ -110,6 +111,8 @@ export function createApp(deps: AppDeps): FastifyInstance {
   registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry), policy, audit });
   if (deps.tools) registerCatalogRoutes(app, { tools: deps.tools, policy });
   const db = access.db;
+  // The tasks task.create writes: kept in the database, so served with or without Redis.
+  if (db) registerTaskRoutes(app, { db });
   const registerAdmin = (scope: FastifyInstance, store?: JobStore) => {
     if (db) registerAdminRoutes(scope, { db, audit, store });
   };

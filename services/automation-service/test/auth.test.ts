@@ -58,6 +58,7 @@ describe('authentication and scopes', () => {
       'GET /ai/events': 'actions:preview',
       'GET /ai/queue/dlq': 'admin',
       'GET /ai/tools': 'actions:preview',
+      'GET /ai/tasks': 'actions:preview',
       'POST /ai/queue/dlq/replay': 'admin',
       'GET /ai/admin/keys': 'admin',
       'POST /ai/admin/keys': 'admin',

@@ -78,6 +78,13 @@ describe('POST /ai/execute', () => {
       expect(got?.body).toEqual({ input: 'hello', tool: 'echo', params });
     });
 
+    it("names the API key's workspace to ai-pipeline, and no job (a sync call is none)", async () => {
+      await caller.call(execute, { body: { input: 'ping', tool: 'echo' } });
+      const got = upstream.received.at(-1);
+      expect(got?.headers['x-workspace-id']).toBe('test-ws');
+      expect(got?.headers['x-job-id']).toBeUndefined();
+    });
+
     it('reports the tool ai-pipeline ran, not the one asked for', async () => {
       upstream.behave({ kind: 'json', status: 200, body: { success: true, output: { rows: 2 }, tool: 'db.query', duration_ms: 3 } });
       try {

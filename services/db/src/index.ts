@@ -6,3 +6,4 @@ export * from './audit-writer';
 export * from './key-resolver';
 export * from './audit-query';
 export * from './workspace-settings';
+export * from './tasks';

@@ -16,6 +16,21 @@ export interface CallContext {
   traceId: string;
   /** Aborted when our caller goes away; the upstream call is then abandoned too. */
   signal: AbortSignal;
+  /** The caller's workspace (from its API key), sent as X-Workspace-Id: tools that write data write it there. */
+  workspaceId?: string;
+  /** The job being run, sent as X-Job-Id: tools with side effects do them once per job. */
+  jobId?: string;
+}
+
+/** Headers that tell ai-pipeline whose request it runs; it trusts them (it is internal, never routed by the gateway). */
+export const WORKSPACE_ID_HEADER = 'x-workspace-id';
+export const JOB_ID_HEADER = 'x-job-id';
+
+function contextHeaders(ctx: CallContext): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (ctx.workspaceId !== undefined) headers[WORKSPACE_ID_HEADER] = ctx.workspaceId;
+  if (ctx.jobId !== undefined) headers[JOB_ID_HEADER] = ctx.jobId;
+  return headers;
 }
 
 /** ai-pipeline as the routes see it; tests may pass any implementation. */
@@ -74,7 +89,12 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
         method,
         path: `${basePath}${path}`,
         // X-Trace-Id from the kit; W3C traceparent is added by the undici instrumentation of the kit's tracing.
-        headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), accept: 'application/json', ...outgoingTraceHeaders(ctx.traceId) },
+        headers: {
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          accept: 'application/json',
+          ...outgoingTraceHeaders(ctx.traceId),
+          ...contextHeaders(ctx),
+        },
         body: payload === undefined ? undefined : JSON.stringify(payload),
         signal,
       });

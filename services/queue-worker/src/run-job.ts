@@ -76,7 +76,8 @@ export function runJob<C extends Claimed>(claim: C, deps: RunDeps<C>): Running<C
     try {
       const { input, ...params } = job.params;
       const request = { input: typeof input === 'string' && input !== '' ? input : job.action, tool: job.action, params };
-      const answer = await deps.pipeline.execute(request, { traceId: jobTraceId(job), signal: controller.signal });
+      // The job id lets a tool with side effects do them once however often the job runs.
+      const answer = await deps.pipeline.execute(request, { traceId: jobTraceId(job), signal: controller.signal, workspaceId: job.workspace_id, jobId: job.job_id });
       if (!deps.claimNext) return (await deps.store.complete(claim, answer.output)) ? 'completed' : 'lease_lost';
       const completed = await deps.store.completeAndClaim(claim, answer.output, deps.claimNext);
       next = completed.next;

@@ -9,6 +9,7 @@ import type { Selector } from '../selector/selector';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
 import { ClientClosedError, isRetryable } from '../tools/tool-error';
 import { inToolSpan } from '../tools/tool-span';
+import { callContextOf } from './call-context';
 
 /** Longest accepted `input`, in characters. */
 export const MAX_INPUT_CHARS = 100_000;
@@ -64,6 +65,7 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
   app.post('/execute', { errorHandler: executeErrorHandler(opts) }, async (request, reply) => {
     request.tool = knownToolOf(request.body, opts);
     const body = parseInput(executeBody, request.body, 'body');
+    const context = callContextOf(request);
     const { tool, params: rawParams, selectedBy } = resolve(body);
     request.tool = tool.name;
     const params = parseInput(tool.params, rawParams ?? {}, 'body.params');
@@ -76,7 +78,7 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
     logger.debug({ selected_by: selectedBy }, 'running tool');
     let output: JsonValue;
     try {
-      output = await inToolSpan(tool.name, selectedBy, () => tool.execute(params, { input: body.input, signal, traceId: request.traceId, logger }));
+      output = await inToolSpan(tool.name, selectedBy, () => tool.execute(params, { input: body.input, signal, traceId: request.traceId, logger, ...context }));
     } catch (err) {
       // A tool that stopped on the signal without saying why ends with the signal's reason.
       throw signal.aborted && !isAppError(err) ? signal.reason : err;

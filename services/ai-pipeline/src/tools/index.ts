@@ -1,9 +1,11 @@
+import type { Queryable } from '@opsconductor/db';
 import type { ChatClient } from '../llm/chat-client';
 import { echoTool } from './echo';
 import { createLlmTool } from './llm';
 import { ToolRegistry } from './registry';
+import { createTaskCreateTool } from './task-create';
 
 /** The tools every ai-pipeline serves. New tools are added here (see README "Adding a tool"). */
-export function createDefaultTools(opts: { chatClient?: ChatClient | undefined }): ToolRegistry {
-  return new ToolRegistry([echoTool, createLlmTool(opts.chatClient)]);
+export function createDefaultTools(opts: { chatClient?: ChatClient | undefined; db?: Queryable | undefined }): ToolRegistry {
+  return new ToolRegistry([echoTool, createLlmTool(opts.chatClient), createTaskCreateTool(opts.db)]);
 }

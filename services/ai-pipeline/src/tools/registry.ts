@@ -14,6 +14,16 @@ export interface ToolContext {
   traceId: string;
   /** The request's logger, bound to trace_id and tool. */
   logger: Logger;
+  /**
+   * The caller's workspace (X-Workspace-Id, set by the automation-service and the queue-worker);
+   * absent when the caller named none. Tools that read or write data do it in this workspace only.
+   */
+  workspaceId?: string;
+  /**
+   * The job being run (X-Job-Id, set by the queue-worker); absent for a sync call. A job may run
+   * more than once (at-least-once delivery), so a tool with side effects does them once per job id.
+   */
+  jobId?: string;
 }
 
 /** Any JSON value: what a tool may answer as `output`. */
@@ -22,7 +32,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type ToolAvailability = { available: true } | { available: false; reason: string };
 
 export interface Tool<P extends z.ZodType = z.ZodType> {
-  /** Unique, lower-case, used in requests (`tool`) and as a metric label. */
+  /** Unique, lower-case (`[a-z][a-z0-9_.-]*`, e.g. `task.create`), used in requests (`tool`) and as a metric label. */
   name: string;
   description: string;
   /** Where the tool runs, a bounded metric label: "builtin", "llm", ... */
@@ -45,7 +55,12 @@ export function defineTool<P extends z.ZodType>(tool: Tool<P>): Tool<P> {
 /** A tool as GET /tools describes it: the shape its clients (pipeline-client, the frontend) share. */
 export type { ToolDescription };
 
-const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+/**
+ * Tool names are action names (`task.create`): the jobs API and pipeline-client accept the
+ * same characters. A name becomes a metric label only once registered, so labels stay as few
+ * as the registered tools.
+ */
+const NAME_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
 const PLATFORM_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
 
 /**

@@ -42,6 +42,9 @@ export const listQuerySchema = z.strictObject({
 
 export const dlqQuerySchema = z.strictObject({ limit: queryLimit, cursor: queryCursor });
 
+/** A listing with nothing to filter by: GET /ai/tasks. */
+export const pageQuerySchema = z.strictObject({ limit: queryLimit, cursor: queryCursor });
+
 /** `workspace_id` is optional: the key names the workspace; when sent, it must be the key's. */
 export const replayBodySchema = z.strictObject({
   workspace_id: z.string().max(64, 'must be at most 64 characters').regex(WORKSPACE_ID_PATTERN, 'must be a workspace id').optional(),

@@ -49,7 +49,8 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     try {
       const answer = await deps.pipeline.execute(
         { input: body.input, tool: body.tool, params: body.params },
-        { traceId: request.traceId, signal: callerGone.signal },
+        // The key's workspace, never one the body names: a tool that writes data writes it there.
+        { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId },
       );
       const durationMs = round(reply.elapsedTime);
       request.tool = answer.tool;
