@@ -45,6 +45,26 @@ export const configSchema = z.object({
    * as unavailable; there is no embedded fallback, PGlite's files belong to one process.
    */
   DATABASE_URL: databaseEnv.DATABASE_URL,
+  /**
+   * Signs every webhook.post delivery (X-OpsConductor-Signature, HMAC-SHA256); at least 16
+   * characters, never logged. Without it webhook.post answers 503 and shows as unavailable.
+   */
+  WEBHOOK_SIGNING_SECRET: optional(z.string().min(16, 'expected at least 16 characters')),
+  /**
+   * Comma-separated host names webhook.post may call although they resolve to private addresses
+   * (a receiver on the operator's own network, tests). Empty (the default): none.
+   */
+  WEBHOOK_ALLOW_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== ''),
+    ),
+  /** Deadline of one webhook delivery in ms, from the lookup to the last byte read; past it 504 TIMEOUT. */
+  WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
 });

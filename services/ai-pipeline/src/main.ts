@@ -24,7 +24,15 @@ runMain(SERVICE_NAME, async () => {
   // A pool, not a connection: nothing is opened until task.create runs, so a database that is
   // down keeps neither the start nor /ready from succeeding; the tool answers 503 (retryable).
   const db = config.DATABASE_URL ? await openDatabase({ url: config.DATABASE_URL }) : undefined;
-  const tools = createDefaultTools({ chatClient, db });
+  const tools = createDefaultTools({
+    chatClient,
+    db,
+    webhook: {
+      signingSecret: config.WEBHOOK_SIGNING_SECRET,
+      allowPrivateHosts: config.WEBHOOK_ALLOW_PRIVATE_HOSTS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    },
+  });
 
   const app = createApp({
     logger,
@@ -55,6 +63,7 @@ runMain(SERVICE_NAME, async () => {
       fault_injection_error_ratio: config.FAULT_INJECTION_ERROR_RATIO,
       llm_configured: chatClient !== undefined,
       database_configured: db !== undefined,
+      webhook_signing_configured: config.WEBHOOK_SIGNING_SECRET !== undefined,
       ai_model: config.AI_MODEL,
       tools: tools.names(),
     },

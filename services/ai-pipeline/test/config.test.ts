@@ -16,7 +16,16 @@ describe('ai-pipeline config', () => {
       AI_MAX_OUTPUT_TOKENS: 800,
       AI_TIMEOUT_MS: 30000,
       BODY_LIMIT_BYTES: 1048576,
+      WEBHOOK_ALLOW_PRIVATE_HOSTS: [],
+      WEBHOOK_TIMEOUT_MS: 10000,
     });
+  });
+
+  it('reads the webhook settings: a lower-cased host list, a secret of at least 16 characters', () => {
+    const config = loadConfig(configSchema, { WEBHOOK_ALLOW_PRIVATE_HOSTS: ' Hooks.Internal , 127.0.0.1,', WEBHOOK_SIGNING_SECRET: 's'.repeat(16), WEBHOOK_TIMEOUT_MS: '2500' });
+    expect(config).toMatchObject({ WEBHOOK_ALLOW_PRIVATE_HOSTS: ['hooks.internal', '127.0.0.1'], WEBHOOK_SIGNING_SECRET: 's'.repeat(16), WEBHOOK_TIMEOUT_MS: 2500 });
+    expect(loadConfig(configSchema, { WEBHOOK_SIGNING_SECRET: '' }).WEBHOOK_SIGNING_SECRET).toBeUndefined();
+    expect(() => loadConfig(configSchema, { WEBHOOK_SIGNING_SECRET: 'short-secret' })).toThrow(ConfigError);
   });
 
   it('treats empty AI_BASE_URL and AI_API_KEY as unset', () => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Queryable } from '@opsconductor/db';
@@ -8,6 +9,7 @@ import { createApp } from '../src/app';
 import { createChatClient } from '../src/llm/chat-client';
 import type { ChatClientOptions } from '../src/llm/chat-client';
 import { createDefaultTools } from '../src/tools';
+import type { WebhookOptions } from '../src/tools/webhook-post';
 
 export interface ServiceOptions {
   bypassLlm?: boolean;
@@ -19,6 +21,8 @@ export interface ServiceOptions {
   version?: string;
   /** The database of task.create; without it the tool is "not configured". */
   db?: Queryable;
+  /** webhook.post's options; without a signing secret the tool is "not configured". */
+  webhook?: WebhookOptions;
 }
 
 export interface TestService {
@@ -42,7 +46,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
   const app = createApp({
     logger,
     metrics,
-    tools: createDefaultTools({ chatClient, db: opts.db }),
+    tools: createDefaultTools({ chatClient, db: opts.db, ...(opts.webhook ? { webhook: opts.webhook } : {}) }),
     bypassLlm: opts.bypassLlm ?? false,
     drainTimeoutMs: opts.drainTimeoutMs ?? 0,
     faultInjectionErrorRatio: opts.faultInjectionErrorRatio,
@@ -165,4 +169,13 @@ export function sample(exposition: string, name: string, labels: Record<string, 
     if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
   }
   return undefined;
+}
+
+/** A port nothing listens on: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

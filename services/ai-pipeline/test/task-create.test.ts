@@ -1,10 +1,8 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { listTasks, migrate, openDatabase } from '@opsconductor/db';
 import type { Database } from '@opsconductor/db';
 import { freshPostgres } from '@opsconductor/db/testing';
 import type { TestDatabase } from '@opsconductor/db/testing';
-import { sample, startService } from './helpers';
+import { closedPort, sample, startService } from './helpers';
 import type { TestService } from './helpers';
 
 interface TaskAnswer {
@@ -145,12 +143,3 @@ describe('task.create without a working database', () => {
     }
   });
 });
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

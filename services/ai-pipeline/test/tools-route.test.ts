@@ -11,11 +11,11 @@ describe('GET /tools', () => {
   });
   afterAll(() => service.close());
 
-  it('lists echo, llm and task.create with the JSON schema of their params', async () => {
+  it('lists echo, llm, task.create and webhook.post with the JSON schema of their params', async () => {
     const res = await service.app.inject({ method: 'GET', url: '/tools' });
     expect(res.statusCode).toBe(200);
     const { tools } = res.json<{ tools: Array<Record<string, unknown>> }>();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'llm', 'task.create']);
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'llm', 'task.create', 'webhook.post']);
     const [echo, llm, task] = tools;
     expect(echo).toMatchObject({
       platform: 'builtin',

@@ -7,3 +7,4 @@ export * from './key-resolver';
 export * from './audit-query';
 export * from './workspace-settings';
 export * from './tasks';
+export * from './webhook-deliveries';

@@ -15,11 +15,13 @@ export const USAGE = `usage:
   pnpm keys create --workspace <id> --actor <id> [--scopes ${SCOPES.join(',')}] [--name <text>] [--expires-in-days <n>]
   pnpm keys list [--workspace <id>] [--json]
   pnpm keys revoke <key id>
-  pnpm keys settings <workspace> [--rate-limit <per minute>|default] [--allow-actions <a,b,…>|default] [--json]
+  pnpm keys settings <workspace> [--rate-limit <per minute>|default] [--allow-actions <a,b,…>|default]
+                                 [--webhook-hosts <host,host,…>|none] [--json]
 The database is DATABASE_URL, else the PGlite files under PGLITE_DIR (default .data/pglite).
 A new key's secret is printed once; only its hash is stored.
 settings without options prints a workspace's settings; "default" resets one to the service's
-default (RATE_LIMIT_PER_MINUTE, ALLOW_ACTIONS_DEFAULT). Services see a change within seconds.`;
+default (RATE_LIMIT_PER_MINUTE, ALLOW_ACTIONS_DEFAULT); --webhook-hosts lists the exact host names
+webhook.post may call ("none": no webhooks). Services see a change within seconds.`;
 
 export interface CommandIo {
   env: NodeJS.ProcessEnv;
@@ -74,6 +76,7 @@ export async function runKeysCommand(argv: string[], io: CommandIo): Promise<num
           io.out(`workspace ${settings.workspace_id}`);
           io.out(`  rate limit:      ${settings.rate_limit_per_minute === null ? 'default' : `${settings.rate_limit_per_minute} requests/minute`}`);
           io.out(`  allowed actions: ${settings.allowed_actions === null ? 'default' : settings.allowed_actions.join(',') || '(none)'}`);
+          io.out(`  webhook hosts:   ${settings.webhook_hosts?.join(',') || '(none)'}`);
         }
         return 0;
       }
@@ -109,6 +112,7 @@ function parse(argv: string[]): Parsed {
       'expires-in-days': { type: 'string' },
       'rate-limit': { type: 'string' },
       'allow-actions': { type: 'string' },
+      'webhook-hosts': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -144,6 +148,8 @@ function parse(argv: string[]): Parsed {
     }
     const actions = values['allow-actions'];
     if (actions !== undefined) change.allowed_actions = actions === 'default' ? null : actions.split(',').map((a) => a.trim()).filter((a) => a !== '');
+    const hosts = values['webhook-hosts'];
+    if (hosts !== undefined) change.webhook_hosts = hosts === 'none' ? null : hosts.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
     return { command, workspace: positionals[0] as string, change, json: values.json === true };
   }
   throw new UsageError(`unknown command: ${command}`);

@@ -86,13 +86,23 @@ describe('pnpm keys settings', () => {
     const env = { DATABASE_URL: t.url };
     const set = io(env);
     expect(await runKeysCommand(['settings', 'ws-set', '--rate-limit', '500', '--allow-actions', 'echo,task.create'], set.io)).toBe(0);
-    expect(set.out).toEqual(['workspace ws-set', '  rate limit:      500 requests/minute', '  allowed actions: echo,task.create']);
+    expect(set.out).toEqual(['workspace ws-set', '  rate limit:      500 requests/minute', '  allowed actions: echo,task.create', '  webhook hosts:   (none)']);
     const reset = io(env);
     expect(await runKeysCommand(['settings', 'ws-set', '--rate-limit', 'default', '--json'], reset.io)).toBe(0);
-    expect(JSON.parse(reset.out.join('\n'))).toEqual({ workspace_id: 'ws-set', rate_limit_per_minute: null, allowed_actions: ['echo', 'task.create'] });
+    expect(JSON.parse(reset.out.join('\n'))).toEqual({ workspace_id: 'ws-set', rate_limit_per_minute: null, allowed_actions: ['echo', 'task.create'], webhook_hosts: null });
     const shown = io(env);
     expect(await runKeysCommand(['settings', 'ws-set'], shown.io)).toBe(0);
     expect(shown.out[1]).toBe('  rate limit:      default');
+  });
+
+  it('sets and clears the hosts webhook.post may call, lower-cased', async () => {
+    const env = { DATABASE_URL: t.url };
+    const set = io(env);
+    expect(await runKeysCommand(['settings', 'ws-hooks', '--webhook-hosts', 'Hooks.Example.com, [::1] ,10.0.0.1', '--json'], set.io)).toBe(0);
+    expect(JSON.parse(set.out.join('\n'))).toMatchObject({ webhook_hosts: ['hooks.example.com', '[::1]', '10.0.0.1'], allowed_actions: null });
+    const cleared = io(env);
+    expect(await runKeysCommand(['settings', 'ws-hooks', '--webhook-hosts', 'none'], cleared.io)).toBe(0);
+    expect(cleared.out[3]).toBe('  webhook hosts:   (none)');
   });
 
   it.each([
@@ -100,6 +110,8 @@ describe('pnpm keys settings', () => {
     [['settings', 'ws', '--rate-limit', '0'], '--rate-limit'],
     [['settings', 'ws', '--rate-limit', 'lots'], '--rate-limit'],
     [['settings', 'ws', '--allow-actions', 'Not An Action'], 'allowed_actions'],
+    [['settings', 'ws', '--webhook-hosts', '*.example.com'], 'webhook_hosts'],
+    [['settings', 'ws', '--webhook-hosts', 'example.com:8443'], 'webhook_hosts'],
   ])('refuses %j with exit code 2', async (argv, message) => {
     const run = io({ DATABASE_URL: t.url });
     expect(await runKeysCommand(argv, run.io)).toBe(2);

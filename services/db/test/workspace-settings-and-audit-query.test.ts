@@ -11,10 +11,10 @@ describe.each(DATABASE_KINDS)('on %s', (_kind, fresh) => {
   describe('workspace settings', () => {
     it('are the defaults (null) until set, then a change sets, keeps or resets each field', async () => {
       const db = t().db;
-      expect(await getWorkspaceSettings(db, 'ws-s')).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: null, allowed_actions: null });
+      expect(await getWorkspaceSettings(db, 'ws-s')).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: null, allowed_actions: null, webhook_hosts: null });
       await setWorkspaceSettings(db, 'ws-s', { rate_limit_per_minute: 500, allowed_actions: ['echo', 'task.create', 'echo'] });
-      expect(await setWorkspaceSettings(db, 'ws-s', { rate_limit_per_minute: 7 })).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: 7, allowed_actions: ['echo', 'task.create'] });
-      expect(await setWorkspaceSettings(db, 'ws-s', { allowed_actions: null })).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: 7, allowed_actions: null });
+      expect(await setWorkspaceSettings(db, 'ws-s', { rate_limit_per_minute: 7 })).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: 7, allowed_actions: ['echo', 'task.create'], webhook_hosts: null });
+      expect(await setWorkspaceSettings(db, 'ws-s', { allowed_actions: null })).toEqual({ workspace_id: 'ws-s', rate_limit_per_minute: 7, allowed_actions: null, webhook_hosts: null });
       expect(await getWorkspaceSettings(db, 'ws-other')).toMatchObject({ rate_limit_per_minute: null });
     });
 

@@ -4,8 +4,10 @@ import { echoTool } from './echo';
 import { createLlmTool } from './llm';
 import { ToolRegistry } from './registry';
 import { createTaskCreateTool } from './task-create';
+import { createWebhookPostTool } from './webhook-post';
+import type { WebhookOptions } from './webhook-post';
 
 /** The tools every ai-pipeline serves. New tools are added here (see README "Adding a tool"). */
-export function createDefaultTools(opts: { chatClient?: ChatClient | undefined; db?: Queryable | undefined }): ToolRegistry {
-  return new ToolRegistry([echoTool, createLlmTool(opts.chatClient), createTaskCreateTool(opts.db)]);
+export function createDefaultTools(opts: { chatClient?: ChatClient | undefined; db?: Queryable | undefined; webhook?: WebhookOptions }): ToolRegistry {
+  return new ToolRegistry([echoTool, createLlmTool(opts.chatClient), createTaskCreateTool(opts.db), createWebhookPostTool(opts.db, opts.webhook)]);
 }

@@ -1,11 +1,11 @@
 /**
  * The `admin` routes of one workspace (the admin key's): API keys over HTTP, the audit trail,
  * and the GDPR erase of an actor's or the whole workspace's jobs, events and audit rows (and
- * the workspace's tasks).
+ * the workspace's tasks and webhook deliveries).
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError, parseInput } from '@opsconductor/kit';
-import { AuditCursorError, createApiKey, eraseAudit, eraseTasks, listApiKeys, listAudit, revokeApiKey } from '@opsconductor/db';
+import { AuditCursorError, createApiKey, eraseAudit, eraseTasks, eraseWebhookDeliveries, listApiKeys, listAudit, revokeApiKey } from '@opsconductor/db';
 import type { Queryable } from '@opsconductor/db';
 import type { JobStore } from '@opsconductor/jobs';
 import { callerOf } from '../auth/caller';
@@ -86,9 +86,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     const target = body.actor_id === undefined ? 'workspace' : 'actor';
     // Tasks (task.create) belong to the workspace, not to the actor who asked for them.
     const tasks = target === 'workspace' ? await eraseTasks(deps.db, caller.workspaceId) : 0;
+    const webhookDeliveries = target === 'workspace' ? await eraseWebhookDeliveries(deps.db, caller.workspaceId) : 0;
     // The erase is itself audited, without the erased actor's id (it is personal data).
     deps.audit.record(auditRow({ caller, event: 'erased', action: `erase.${target}`, traceId: request.traceId }));
-    request.log.info({ target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks }, 'data erased');
-    return { erased: { target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks } };
+    request.log.info({ target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries }, 'data erased');
+    return { erased: { target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries } };
   });
 }
