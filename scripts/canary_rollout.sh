@@ -30,7 +30,7 @@ Options:
                             the release key's workspace limit before a higher rate; 0: no
                             load, production traffic only)
   --window DURATION         the gate's PromQL range (default 5m); keep it near the hold
-  --max-error-ratio RATIO   gate thresholds (defaults 0.01, 1 s, 2 s, 0.005; see
+  --max-error-ratio RATIO   gate thresholds, passed to the gate when given (its defaults:
   --max-p95 SECONDS           scripts/release_metrics_gate.sh --help)
   --max-p99 SECONDS
   --max-error-increase DELTA
@@ -51,14 +51,20 @@ RELEASE_SCRIPT=canary_rollout.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/release-common.sh"
 
 steps=10,50,100 checks=30 interval=60 max_failures=3 rate=1 window=5m
-max_error_ratio=0.01 max_p95=1 max_p99=2 max_error_increase=0.005
+gate_thresholds=()
 config="$RELEASE_ROOT/gateway/kong.yml" skip_smoke="" environment=""
 while (($# > 0)); do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --skip-smoke) skip_smoke=1 ;;
-    --steps | --checks | --interval | --max-failures | --rate | --window | --max-error-ratio | --max-p95 | --max-p99 | --max-error-increase | --config)
+    --steps | --checks | --interval | --max-failures | --rate | --window | --config)
       set_option "$1" "${2:-}" $#
+      shift
+      ;;
+    # The gate checks these itself (exit 2 on a bad value) and owns their defaults.
+    --max-error-ratio | --max-p95 | --max-p99 | --max-error-increase)
+      (($# > 1)) || die_usage "$1 needs a value"
+      gate_thresholds+=("$1" "$2")
       shift
       ;;
     -*) die_usage "unknown option: $1" ;;
@@ -92,8 +98,7 @@ here="$(dirname "${BASH_SOURCE[0]}")"
 canary() { bash "$here/canary.sh" --config "$config" "$@" "$environment"; }
 gate() {
   bash "$here/release_metrics_gate.sh" --track canary --compare-to stable --window "$window" \
-    --max-error-ratio "$max_error_ratio" --max-p95 "$max_p95" --max-p99 "$max_p99" \
-    --max-error-increase "$max_error_increase" "$environment" 0
+    "${gate_thresholds[@]}" "$environment" 0
 }
 log() { printf '[+%4ss] %s\n' "$((SECONDS - rollout_started))" "$*"; }
 indent() { sed 's/^/    | /'; }
@@ -126,18 +131,17 @@ hold() {
 }
 
 failures=0
-rolled_back=""
 rollback() {
-  local why="$1" started=$SECONDS t0
+  local why="$1" t0 ms
   t0="$(date +%s%N)"
   log "ROLLBACK: $why"
   if canary rollback | indent; then
-    local ms=$((($(date +%s%N) - t0) / 1000000))
+    ms=$((($(date +%s%N) - t0) / 1000000))
     log "rolled back in ${ms} ms: canary weight 0, every request goes to stable"
-    rolled_back=1
     fail rollback "$why; canary at 0 % after ${ms} ms"
   else
-    log "ROLLBACK FAILED after $((SECONDS - started)) s: set the weights by hand (scripts/canary.sh rollback $environment)"
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    log "ROLLBACK FAILED after ${ms} ms: set the weights by hand (scripts/canary.sh rollback $environment)"
     fail rollback "$why; the rollback itself FAILED"
   fi
 }
@@ -206,7 +210,8 @@ for w in "${step_weights[@]}"; do
 done
 trap - INT TERM
 
-if [[ -n "$rolled_back" || "${CHECK_RESULTS[*]}" == *FAIL* ]]; then
+# A rollback always records a FAIL row (rollback, or the step that caused it).
+if [[ "${CHECK_RESULTS[*]}" == *FAIL* ]]; then
   print_summary "CANARY ROLLOUT" "$environment" || true
   echo "ROLLED BACK: the canary serves no traffic; see the failed checks above"
   exit 1
