@@ -61,9 +61,12 @@ while (($# > 0)); do
       set_option "$1" "${2:-}" $#
       shift
       ;;
-    # The gate checks these itself (exit 2 on a bad value) and owns their defaults.
+    # The gate owns their defaults.
     --max-error-ratio | --max-p95 | --max-p99 | --max-error-increase)
       (($# > 1)) || die_usage "$1 needs a value"
+      # Checked here too: a bad value must stop the rollout before any traffic moves, not
+      # fail every gate check (exit 2) and be taken for a failing canary.
+      is_number "$2" || die_usage "$1 must be a number (got '$2')"
       gate_thresholds+=("$1" "$2")
       shift
       ;;

@@ -69,7 +69,6 @@ duration_minutes="${positional[1]:-5}"
 check_environment "$environment"
 require_tools curl jq awk
 
-is_number() { [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 is_number "$duration_minutes" || die_usage "duration_minutes must be a number of minutes (got '$duration_minutes')"
 positive_int --interval "$interval"
 [[ "$window" =~ ^[1-9][0-9]*(s|m|h)$ ]] || die_usage "--window must be a Prometheus duration such as 30s or 5m (got '$window')"

@@ -100,6 +100,9 @@ load_api_key() {
   [[ -n "$RELEASE_API_KEY" ]] || die_usage "no API key: set \$$API_KEY_VAR"
 }
 
+# is_number VALUE: a plain decimal (thresholds, minutes).
+is_number() { [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; }
+
 # positive_int NAME VALUE: exit 2 unless VALUE is a positive integer.
 positive_int() {
   [[ "$2" =~ ^[1-9][0-9]*$ ]] || die_usage "$1 must be a positive integer (got '$2')"

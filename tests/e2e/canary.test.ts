@@ -170,6 +170,14 @@ describe('scripts/release_metrics_gate.sh', () => {
 describe('scripts/canary_rollout.sh', () => {
   const FAST = ['--checks', '2', '--interval', '4', '--window', WINDOW, '--max-failures', '2', '--rate', '20'];
 
+  it('refuses a bad threshold with exit 2 before any traffic moves', async () => {
+    const run = await script('canary_rollout.sh', ['--max-p95', '1s', 'local']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--max-p95 must be a number (got '1s')");
+    expect(run.stdout).toBe('');
+    expect((await script('canary.sh', ['status', 'local'])).stdout).toContain('stable 100 % / canary 0 %');
+  });
+
   it('promotes a healthy canary through 10/50/100 %, the split at each step matching its weight', async () => {
     const run = await script('canary_rollout.sh', [...FAST, 'local'], 180_000);
     keep('rollout-healthy.log', run.stdout + run.stderr);
