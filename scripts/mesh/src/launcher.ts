@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SERVICE_VERSION_MESSAGE, SERVICE_VERSION_PATTERN } from '@opsconductor/kit';
 import { startDatabase } from './database';
 import type { MeshDatabase } from './database';
 import { defaultFrontendDist, frontendMissing, startFrontend } from './frontend';
@@ -27,8 +28,6 @@ export type MeshProcessName = ServiceName | 'prometheus';
 /** SERVICE_VERSION of the stable services (unless the mesh's env names another) and the canary's default. */
 export const STABLE_VERSION = 'stable';
 export const DEFAULT_CANARY_VERSION = 'canary';
-/** The services' own rule for SERVICE_VERSION (a label value), checked here so a bad one fails before anything starts. */
-const SERVICE_VERSION_PATTERN = /^[A-Za-z0-9._+-]{1,64}$/;
 
 /** The canary pair: a second automation-service and ai-pipeline, from the same builds. */
 export interface CanaryOptions {
@@ -168,7 +167,8 @@ export function resolveCanary(canary: MeshOptions['canary']): Required<Pick<Cana
   if (!canary) return undefined;
   const options = canary === true ? {} : canary;
   const version = options.version ?? DEFAULT_CANARY_VERSION;
-  if (!SERVICE_VERSION_PATTERN.test(version)) throw new Error(`canary version "${version}": expected 1–64 characters of A-Z a-z 0-9 . _ + -`);
+  // The services' own rule (a label value), checked here so a bad one fails before anything starts.
+  if (!SERVICE_VERSION_PATTERN.test(version)) throw new Error(`canary version "${version}": ${SERVICE_VERSION_MESSAGE}`);
   return { ...options, version };
 }
 
