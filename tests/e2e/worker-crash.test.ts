@@ -66,6 +66,9 @@ it('completes a job exactly once after the worker running it is killed', async (
       .split('\n')
       .filter((l) => l.includes(job.job_id) && l.includes('"job run ended"'))
       .map((l) => (JSON.parse(l) as { outcome: string }).outcome);
+  // The worker logs the end after it has stored it, and the line reaches the log file through a
+  // pipe: it may land a moment after the job reads completed.
+  await waitFor('the second worker to log the end of the run', () => Promise.resolve(ended(second!.logFile).length > 0), { timeoutMs: 5_000 });
   expect(ended(second.logFile)).toEqual(['completed']);
   expect(ended(first.logFile)).toEqual([]);
 
