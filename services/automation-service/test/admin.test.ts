@@ -2,7 +2,7 @@
  * The admin routes of one workspace: keys over HTTP, the audit trail, and the GDPR erase.
  * An admin key of one workspace never reaches another's keys, audit rows or jobs.
  */
-import { claimWebhookDelivery, createTask, listTasks, listWebhookDeliveries } from '@opsconductor/db';
+import { claimEmailDelivery, claimWebhookDelivery, createTask, listEmailDeliveries, listTasks, listWebhookDeliveries } from '@opsconductor/db';
 import { createCaller } from './helpers';
 import { startJobsService, until } from './jobs-service';
 import type { JobsService } from './jobs-service';
@@ -112,7 +112,7 @@ describe('admin routes', () => {
 
       const res = await caller.call(`${service.url}/ai/admin/erase`, { body: { actor_id: 'alice' }, headers: bob });
       expect(res.status).toBe(200);
-      expect(res.json).toEqual({ erased: { target: 'actor', jobs: 2, events: 2, audit_rows: 2, tasks: 0, webhook_deliveries: 0 } });
+      expect(res.json).toEqual({ erased: { target: 'actor', jobs: 2, events: 2, audit_rows: 2, tasks: 0, webhook_deliveries: 0, email_deliveries: 0 } });
       for (const id of aliceJobs) expect((await caller.call(`${service.url}/ai/jobs/${id}`, { headers: alice })).status).toBe(404);
       expect((await caller.call(`${service.url}/ai/jobs/${bobJob}`, { headers: bob })).status).toBe(200);
       const rows = (await service.db.query<Json>('SELECT actor_id, event, action FROM action_audit WHERE workspace_id = $1 ORDER BY at', ['ws-gdpr'])).rows;
@@ -134,10 +134,12 @@ describe('admin routes', () => {
       await createTask(service.db, { workspace_id: 'ws-gone', title: 'call the bank' });
       await createTask(service.db, { workspace_id: 'ws-stays', title: 'stays' });
       await claimWebhookDelivery(service.db, { workspace_id: 'ws-gone', job_id: 'job-9', url: 'https://hooks.example.com/x' });
+      await claimEmailDelivery(service.db, { workspace_id: 'ws-gone', job_id: 'job-9', provider: 'gmail', recipients: ['someone@example.com'] });
       const res = await caller.call(`${service.url}/ai/admin/erase`, { body: { confirm_workspace_id: 'ws-gone' }, headers: admin });
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ erased: { target: 'workspace', jobs: 1, events: 1, tasks: 1, webhook_deliveries: 1 } });
+      expect(res.json).toMatchObject({ erased: { target: 'workspace', jobs: 1, events: 1, tasks: 1, webhook_deliveries: 1, email_deliveries: 1 } });
       expect(await listWebhookDeliveries(service.db, 'ws-gone')).toEqual([]);
+      expect(await listEmailDeliveries(service.db, 'ws-gone')).toEqual([]);
       expect((await listTasks(service.db, 'ws-gone')).tasks).toEqual([]);
       expect((await listTasks(service.db, 'ws-stays')).tasks).toHaveLength(1);
       expect((await service.store.list('ws-gone')).jobs).toEqual([]);

@@ -8,3 +8,7 @@ export * from './audit-query';
 export * from './workspace-settings';
 export * from './tasks';
 export * from './webhook-deliveries';
+export * from './delivery-outbox';
+export * from './email-deliveries';
+export * from './credential-cipher';
+export * from './mail-accounts';

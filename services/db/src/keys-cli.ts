@@ -34,7 +34,14 @@ function main(): void {
   const err = (l: string) => console.error(l);
   const { env, meshFile } = keysCommandEnv(process.env);
   if (meshFile) err(`using the running mesh's database (${meshFile})`);
-  runKeysCommand(process.argv.slice(2), { env, out: (l) => process.stdout.write(`${l}\n`), err }).then(
+  const readStdin = async () => {
+    // A terminal would wait for input nobody is asked for; only piped input is read.
+    if (process.stdin.isTTY) return '';
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    return text;
+  };
+  runKeysCommand(process.argv.slice(2), { env, out: (l) => process.stdout.write(`${l}\n`), err, readStdin }).then(
     // exitCode, not exit(): a piped stdout is written asynchronously and exit() would cut it.
     (code) => {
       process.exitCode = code;

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveApiKey } from '../src/api-keys';
 import { openDatabase } from '../src/database';
+import { createCredentialCipher } from '../src/credential-cipher';
 import { runKeysCommand } from '../src/keys-command';
+import { getMailAccount } from '../src/mail-accounts';
 import { freshPostgres } from './support/databases';
 import type { TestDatabase } from './support/databases';
 
@@ -116,5 +119,66 @@ describe('pnpm keys settings', () => {
     const run = io({ DATABASE_URL: t.url });
     expect(await runKeysCommand(argv, run.io)).toBe(2);
     expect(run.err.join('\n')).toContain(message);
+  });
+});
+
+describe('pnpm keys mail', () => {
+  let t: TestDatabase;
+  const key = randomBytes(32).toString('base64');
+  beforeAll(async () => {
+    t = await freshPostgres();
+  });
+  afterAll(() => t.drop());
+
+  const run = async (argv: string[], stdin?: string, env: NodeJS.ProcessEnv = { DATABASE_URL: t.url, CREDENTIALS_ENCRYPTION_KEY: key }) => {
+    const r = io(env);
+    const code = await runKeysCommand(argv, { ...r.io, readStdin: async () => stdin ?? '' });
+    return { ...r, code };
+  };
+
+  it('sets a preset account from standard input, stores it encrypted, lists it without the password and removes it', async () => {
+    const set = await run(['mail', 'ws-mail', '--provider', 'gmail', '--user', 'ops@example.com', '--from', 'ops@example.com', '--password-stdin'], 'app pass word\n');
+    expect(set.code).toBe(0);
+    expect(set.out[0]).toContain('gmail account of ws-mail: ops@example.com, from ops@example.com, via smtp.gmail.com:465 (implicit TLS)');
+    const account = await getMailAccount(t.db, createCredentialCipher(key), 'ws-mail', 'gmail');
+    expect(account?.password).toBe('app pass word');
+
+    const listed = await run(['mail', 'ws-mail', '--json']);
+    expect(JSON.parse(listed.out.join('\n'))).toMatchObject([{ provider: 'gmail', username: 'ops@example.com', server: { host: 'smtp.gmail.com' } }]);
+    expect([...listed.out, ...set.out, ...set.err].join('\n')).not.toContain('app pass word');
+
+    const removed = await run(['mail', 'ws-mail', '--provider', 'gmail', '--remove']);
+    expect(removed.out).toEqual(['removed the gmail account of ws-mail']);
+    expect((await run(['mail', 'ws-mail'])).out).toEqual(['workspace ws-mail has no mail account']);
+  });
+
+  it('sets a custom SMTP server', async () => {
+    const set = await run(['mail', 'ws-smtp', '--provider', 'smtp', '--host', 'mail.example.com', '--port', '587', '--tls', 'starttls', '--user', 'u', '--from', 'a@example.com', '--password-stdin'], 'pw');
+    expect(set.code).toBe(0);
+    expect(set.out[0]).toContain('via mail.example.com:587 (starttls TLS)');
+  });
+
+  it.each([
+    [['mail', 'ws', '--provider', 'gmail', '--user', 'u', '--from', 'a@example.com'], 'pw', '--password-stdin'],
+    [['mail', 'ws', '--provider', 'gmail', '--user', 'u', '--from', 'a@example.com', '--password-stdin'], '', 'standard input was empty'],
+    [['mail', 'ws', '--provider', 'yahoo', '--user', 'u', '--from', 'a@example.com', '--password-stdin'], 'pw', '--provider must be one of'],
+    [['mail', 'ws', '--provider', 'gmail', '--host', 'evil.example', '--user', 'u', '--from', 'a@example.com', '--password-stdin'], 'pw', 'preset'],
+    [['mail', 'ws', '--provider', 'smtp', '--user', 'u', '--from', 'a@example.com', '--password-stdin'], 'pw', '--host, --port and --tls'],
+    [['mail', 'ws', '--provider', 'gmail', '--user', 'u', '--from', 'not an address', '--password-stdin'], 'pw', 'from_address'],
+    [['mail', 'ws', '--user', 'u'], 'pw', '--provider is needed'],
+  ])('refuses %j with exit code 2', async (argv, stdin, message) => {
+    const r = await run(argv, stdin);
+    expect(r.code).toBe(2);
+    expect(r.err.join('\n')).toContain(message);
+  });
+
+  it('needs CREDENTIALS_ENCRYPTION_KEY, a real one, and never prints it', async () => {
+    const argv = ['mail', 'ws-k', '--provider', 'outlook', '--user', 'u', '--from', 'a@example.com', '--password-stdin'];
+    const missing = await run(argv, 'pw', { DATABASE_URL: t.url });
+    expect(missing.code).toBe(2);
+    expect(missing.err.join('\n')).toContain('CREDENTIALS_ENCRYPTION_KEY');
+    const bad = await run(argv, 'pw', { DATABASE_URL: t.url, CREDENTIALS_ENCRYPTION_KEY: 'not-a-key-at-all' });
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).not.toContain('not-a-key-at-all');
   });
 });

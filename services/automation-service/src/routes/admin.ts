@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError, parseInput } from '@opsconductor/kit';
-import { AuditCursorError, createApiKey, eraseAudit, eraseTasks, eraseWebhookDeliveries, listApiKeys, listAudit, revokeApiKey } from '@opsconductor/db';
+import { AuditCursorError, createApiKey, eraseAudit, eraseEmailDeliveries, eraseTasks, eraseWebhookDeliveries, listApiKeys, listAudit, revokeApiKey } from '@opsconductor/db';
 import type { Queryable } from '@opsconductor/db';
 import type { JobStore } from '@opsconductor/jobs';
 import { callerOf } from '../auth/caller';
@@ -87,9 +87,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRoutesDeps)
     // Tasks (task.create) belong to the workspace, not to the actor who asked for them.
     const tasks = target === 'workspace' ? await eraseTasks(deps.db, caller.workspaceId) : 0;
     const webhookDeliveries = target === 'workspace' ? await eraseWebhookDeliveries(deps.db, caller.workspaceId) : 0;
+    // Their recipients are personal data. The mail accounts stay: like the settings, they are
+    // the operator's configuration of the workspace, not data it produced.
+    const emailDeliveries = target === 'workspace' ? await eraseEmailDeliveries(deps.db, caller.workspaceId) : 0;
     // The erase is itself audited, without the erased actor's id (it is personal data).
     deps.audit.record(auditRow({ caller, event: 'erased', action: `erase.${target}`, traceId: request.traceId }));
-    request.log.info({ target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries }, 'data erased');
-    return { erased: { target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries } };
+    request.log.info({ target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries, email_deliveries: emailDeliveries }, 'data erased');
+    return { erased: { target, jobs: jobs.jobs, events: jobs.events, audit_rows: auditRows, tasks, webhook_deliveries: webhookDeliveries, email_deliveries: emailDeliveries } };
   });
 }
