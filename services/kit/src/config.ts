@@ -11,6 +11,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose value is never echoed in a config error (a typo'd key is still most of a key). */
+const SECRET_NAME = /KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL/;
+
 /**
  * Parses `env` with one zod schema whose keys are the variable names. Every problem names its
  * variable, so a bad deployment stops at start with e.g. `AI_PIPELINE_PORT: expected a port`.
@@ -20,7 +23,7 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
+    const value = issue.path.length === 1 && !SECRET_NAME.test(name) ? env[String(issue.path[0])] : undefined;
     return value === undefined ? `${name}: ${issue.message}` : `${name}: ${issue.message} (got "${value}")`;
   });
   throw new ConfigError(problems);

@@ -41,4 +41,17 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('FEATURE_BYPASS_LLM:'))).toMatch(/true or false.*"maybe"/);
     expect(problems.find((p) => p.startsWith('AI_BASE_URL:'))).toMatch(/URL/);
   });
+
+  it('never echoes the value of a variable named like a secret', () => {
+    const secrets = z.object({ WEBHOOK_SIGNING_SECRET: z.string().min(16), CREDENTIALS_ENCRYPTION_KEY: z.string().length(44), SMTP_PASSWORD: z.string().min(8) });
+    let error: unknown;
+    try {
+      loadConfig(secrets, { WEBHOOK_SIGNING_SECRET: 'short-secret', CREDENTIALS_ENCRYPTION_KEY: 'almost-a-key', SMTP_PASSWORD: 'hunter2' });
+    } catch (err) {
+      error = err;
+    }
+    const message = (error as ConfigError).message;
+    expect((error as ConfigError).problems).toHaveLength(3);
+    for (const value of ['short-secret', 'almost-a-key', 'hunter2']) expect(message).not.toContain(value);
+  });
 });
