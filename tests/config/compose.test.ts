@@ -23,6 +23,7 @@ const CONTAINER_PORTS: Record<string, number[]> = {
   grafana: [3200],
   jaeger: [16686, 4318],
   frontend: [3100],
+  mailpit: [8025, 1025],
 };
 
 /** The host ports a developer opens, at their defaults. */
@@ -35,6 +36,8 @@ const PUBLISHED: Record<string, number[]> = {
   grafana: [3200],
   jaeger: [16686],
   frontend: [3100],
+  // The development mail sink's web UI.
+  mailpit: [8025],
 };
 
 /** The services built from this repository (services/Dockerfile); every other one is a vendor image. */
@@ -267,6 +270,22 @@ describe('docker-compose.yml', () => {
         ...Object.fromEntries(STABLE_NODE_SERVICES.map((name) => [name, '1.4.2'])),
         ...Object.fromEntries(CANARY_PAIR.map((name) => [name, '1.5.0-rc.1'])),
       });
+    });
+  });
+
+  describe('mailpit (the development mail sink)', () => {
+    it('receives what the email tools send by default, and shows it on the loopback web UI', () => {
+      const pipeline = env(resolved.services['ai-pipeline']);
+      expect(pipeline.SMTP_SINK_URL).toBe('smtp://mailpit:1025');
+      const sink = new URL(pipeline.SMTP_SINK_URL as string);
+      expect(listenPorts(resolved.services[sink.hostname]!)).toContain(Number(sink.port));
+      expect(resolved.services.mailpit!.environment).toMatchObject({ MP_SMTP_AUTH_ACCEPT_ANY: 'true' });
+      expect(resolved.services.mailpit!.healthcheck?.test).toEqual(['CMD', '/mailpit', 'readyz']);
+    });
+
+    it('takes the credentials key from the host only, never from the file', () => {
+      const raw = loadRawCompose() as unknown as { 'x-ai-pipeline-env': Record<string, unknown> };
+      expect(raw['x-ai-pipeline-env']).toHaveProperty('CREDENTIALS_ENCRYPTION_KEY', null);
     });
   });
 

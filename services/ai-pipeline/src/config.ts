@@ -65,6 +65,19 @@ export const configSchema = z.object({
     ),
   /** Deadline of one webhook delivery in ms, from the lookup to the last byte read; past it 504 TIMEOUT. */
   WEBHOOK_TIMEOUT_MS: env.positiveInt(10_000),
+  /**
+   * 32 random bytes in base64 (openssl rand -base64 32): decrypts the mail account passwords
+   * `pnpm keys mail` stored with the same key. Never logged. Without it the email tools answer
+   * 503 and show as unavailable.
+   */
+  CREDENTIALS_ENCRYPTION_KEY: optional(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 bytes in base64 (openssl rand -base64 32)')),
+  /**
+   * Development mail sink (Mailpit in compose, a test's SMTP server): when set, every email tool
+   * sends here (smtp:// plain, smtps:// TLS) instead of the account's provider. Never in production.
+   */
+  SMTP_SINK_URL: optional(z.url({ protocol: /^smtps?$/, message: 'expected smtp://host:port or smtps://host:port' })),
+  /** Deadline of one email send in ms, from connecting to the server's last reply; past it 504 TIMEOUT. */
+  EMAIL_TIMEOUT_MS: env.positiveInt(30_000),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
 });

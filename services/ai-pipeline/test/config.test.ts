@@ -18,7 +18,26 @@ describe('ai-pipeline config', () => {
       BODY_LIMIT_BYTES: 1048576,
       WEBHOOK_ALLOW_PRIVATE_HOSTS: [],
       WEBHOOK_TIMEOUT_MS: 10000,
+      EMAIL_TIMEOUT_MS: 30000,
     });
+  });
+
+  it('reads the email settings: a 32-byte base64 key, an smtp(s) sink URL, refusing others without quoting the key', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig(configSchema, { CREDENTIALS_ENCRYPTION_KEY: key, SMTP_SINK_URL: 'smtp://mailpit:1025', EMAIL_TIMEOUT_MS: '5000' })).toMatchObject({
+      CREDENTIALS_ENCRYPTION_KEY: key,
+      SMTP_SINK_URL: 'smtp://mailpit:1025',
+      EMAIL_TIMEOUT_MS: 5000,
+    });
+    expect(() => loadConfig(configSchema, { SMTP_SINK_URL: 'http://mailpit:8025' })).toThrow(ConfigError);
+    let error: unknown;
+    try {
+      loadConfig(configSchema, { CREDENTIALS_ENCRYPTION_KEY: 'hex-or-short-key-0123' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).not.toContain('hex-or-short-key-0123');
   });
 
   it('reads the webhook settings: a lower-cased host list, a secret of at least 16 characters', () => {
