@@ -40,9 +40,10 @@ export function isDesignMetric(name: string): boolean {
 
 /**
  * Series of ours beyond DESIGN.md's list, for what it has no name for: the queue-worker's
- * configured slots (ai_queue_workers counts only busy ones) and the wait of the oldest ready job.
+ * configured slots (ai_queue_workers counts only busy ones), the wait of the oldest ready job,
+ * and the circuit breakers of the kit (services/kit/src/circuit-breaker.ts).
  */
-const OWN_EXTRA = ['ai_queue_worker_slots', 'ai_queue_oldest_pending_age_seconds'];
+const OWN_EXTRA = ['ai_queue_worker_slots', 'ai_queue_oldest_pending_age_seconds', 'circuit_breaker_state', 'circuit_breaker_calls_total'];
 
 /** Kong's prometheus plugin (3.x, as configured in gateway/kong.yml), per Kong's documentation. */
 export const KONG_METRICS = [

@@ -199,6 +199,11 @@ const REQUIRED_PANELS: Record<string, { title: string; exprs: RegExp[] }[]> = {
     { title: 'Stable vs canary: latency', exprs: [/^job:ai_request_duration_seconds:p95_5m\{.*track/, /^job:ai_request_duration_seconds:p99_5m\{.*track/] },
     { title: 'SLO burn rate', exprs: ['1h', '6h', '3d'].map((w) => new RegExp(`^job:ai_request_error_ratio:rate${w}\\{[^}]*\\} / 0\\.001$`)) },
     { title: 'HTTP requests by route and status', exprs: [/by \([^)]*route, status\) \(rate\(http_requests_total/] },
+    { title: 'Circuit breakers', exprs: [/^sum by \(job, breaker\) \(circuit_breaker_state\{state="open"/, /^sum by \(job, breaker\) \(circuit_breaker_state\{state="half_open"/] },
+    {
+      title: 'Circuit breaker calls: rejected and failed',
+      exprs: [/^sum by \(job, breaker\) \(rate\(circuit_breaker_calls_total\{result="rejected"/, /^sum by \(job, breaker\) \(rate\(circuit_breaker_calls_total\{result="failure"/],
+    },
   ],
   'selector.json': [
     { title: 'Selections by platform', exprs: [/^sum by \(platform\) \(rate\(selector_search_total\{/] },

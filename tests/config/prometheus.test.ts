@@ -234,7 +234,7 @@ describe('monitoring/prometheus', () => {
   });
 
   describe('alert rules', () => {
-    it('cover execution, the jobs API, the queue, the error budget and the targets', () => {
+    it('cover execution, the jobs API, the queue, the error budget, the circuit breakers and the targets', () => {
       expect([...new Set(alerts.map((a) => a.alert))].sort()).toEqual([
         'AIErrorBudgetBurn',
         'AIExecutionHighErrorRate',
@@ -245,6 +245,7 @@ describe('monitoring/prometheus', () => {
         'AIQueueDepthHigh',
         'AIQueueNoWorkers',
         'AIQueueWaitHigh',
+        'CircuitBreakerOpen',
         'ServiceDown',
       ]);
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@opsconductor/kit';
+import { circuitBreakerEnv, env } from '@opsconductor/kit';
 import { databaseEnv } from '@opsconductor/db';
 import { ACTION_PATTERN, jobStoreEnv } from '@opsconductor/jobs';
 
@@ -26,6 +26,8 @@ export const configSchema = z.object({
   AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
   /** Keep-alive connections kept open to ai-pipeline; requests beyond them queue in the pool. */
   AI_PIPELINE_CONNECTIONS: env.positiveInt(64),
+  /** The ai_pipeline circuit breaker (docs/decisions/circuit-breakers.md). */
+  ...circuitBreakerEnv,
   /** Largest accepted request body; larger ones get 413 before any parsing. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
   ...jobStoreEnv,

@@ -1,6 +1,6 @@
 import { AuditWriter, createAuditMetrics, KeyResolver, migrate, openDatabase, WorkspaceSettingsResolver } from '@opsconductor/db';
 import { connectRedis } from '@opsconductor/jobs';
-import { createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
+import { circuitBreakerSettings, createLogger, createMetrics, createMetricsApp, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { SERVICE_NAME, createApp } from './app';
 import { configSchema } from './config';
 import { parseAllowlist } from './guardrails/action-policy';
@@ -15,6 +15,7 @@ runMain(SERVICE_NAME, async () => {
     baseUrl: config.AI_PIPELINE_URL,
     timeoutMs: config.AI_PIPELINE_TIMEOUT_MS,
     connections: config.AI_PIPELINE_CONNECTIONS,
+    circuitBreaker: { registry: metrics.registry, settings: circuitBreakerSettings(config), logger },
   });
   // One client for the process; it reconnects by itself, and /ready says when it is down.
   // While it is down a command fails after 3 reconnect attempts (~0.3 s), answered 503,

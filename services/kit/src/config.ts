@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CircuitBreakerSettings } from './circuit-breaker';
 
 /** Thrown when the environment does not satisfy a service's config schema. */
 export class ConfigError extends Error {
@@ -80,3 +81,36 @@ export const env = {
       z.string().regex(SERVICE_VERSION_PATTERN, SERVICE_VERSION_MESSAGE).default(DEFAULT_SERVICE_VERSION),
     ),
 };
+
+const PERCENT_MESSAGE = 'expected a percentage from 1 to 99';
+const WINDOW_MESSAGE = 'expected a whole number of ms, at least 100';
+
+/**
+ * The circuit breakers' settings (docs/decisions/circuit-breakers.md), one set per service:
+ * spread into its config schema, then read with circuitBreakerSettings(config).
+ */
+export const circuitBreakerEnv = {
+  /** A circuit opens when more than this share of the window's calls failed. */
+  CIRCUIT_BREAKER_ERROR_THRESHOLD_PERCENT: z.coerce
+    .number({ error: PERCENT_MESSAGE })
+    .min(1, PERCENT_MESSAGE)
+    .max(99, PERCENT_MESSAGE)
+    .default(50),
+  /** Calls the window must hold before a circuit may open. */
+  CIRCUIT_BREAKER_VOLUME_THRESHOLD: env.positiveInt(5),
+  /** The rolling window the failure share is taken over, in ms. */
+  CIRCUIT_BREAKER_WINDOW_MS: z.coerce.number({ error: WINDOW_MESSAGE }).int(WINDOW_MESSAGE).min(100, WINDOW_MESSAGE).default(10_000),
+  /** How long an open circuit refuses calls before one probe goes through, in ms. */
+  CIRCUIT_BREAKER_RESET_MS: env.positiveInt(10_000),
+};
+
+export type CircuitBreakerEnv = { [K in keyof typeof circuitBreakerEnv]: z.infer<(typeof circuitBreakerEnv)[K]> };
+
+export function circuitBreakerSettings(config: CircuitBreakerEnv): CircuitBreakerSettings {
+  return {
+    errorThresholdPercent: config.CIRCUIT_BREAKER_ERROR_THRESHOLD_PERCENT,
+    volumeThreshold: config.CIRCUIT_BREAKER_VOLUME_THRESHOLD,
+    windowMs: config.CIRCUIT_BREAKER_WINDOW_MS,
+    resetMs: config.CIRCUIT_BREAKER_RESET_MS,
+  };
+}

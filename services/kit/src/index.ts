@@ -1,4 +1,5 @@
 export * from './config';
+export * from './circuit-breaker';
 export * from './errors';
 export * from './health';
 export * from './http-app';

@@ -11,6 +11,8 @@ export class PipelineError extends AppError {
   readonly tool: string | undefined;
   /** ai-pipeline's HTTP status, when it answered at all. */
   readonly upstreamStatus: number | undefined;
+  /** The code of ai-pipeline's error envelope, when it answered with one. */
+  readonly upstreamCode: ErrorCode | undefined;
   /**
    * Whether the same call may succeed later: ai-pipeline's own `error.retryable` when it said
    * so, else true for transport failures, timeouts, 429 and 5xx, false for the caller's 4xx.
@@ -20,12 +22,13 @@ export class PipelineError extends AppError {
   constructor(
     code: ErrorCode,
     message: string,
-    opts: AppErrorOptions & { tool?: string; upstreamStatus?: number; retryable?: boolean } = {},
+    opts: AppErrorOptions & { tool?: string; upstreamStatus?: number; upstreamCode?: ErrorCode; retryable?: boolean } = {},
   ) {
     super(code, message, opts);
     this.name = 'PipelineError';
     this.tool = opts.tool;
     this.upstreamStatus = opts.upstreamStatus;
+    this.upstreamCode = opts.upstreamCode;
     this.retryable = opts.retryable ?? (code === 'RATE_LIMITED' || this.status >= 500);
   }
 }
@@ -94,7 +97,12 @@ export function errorFromAnswer(status: number, body: string, retryAfter: string
   }
   if (status >= 500) {
     const what = envelope ? `${status} ${envelope.error.code}: ${envelope.error.message}` : `${status} (unexpected body)`;
-    return new PipelineError('BAD_GATEWAY', `AI Pipeline failed: ${what}`, { tool, upstreamStatus: status, retryable: envelope?.error.retryable });
+    return new PipelineError('BAD_GATEWAY', `AI Pipeline failed: ${what}`, {
+      tool,
+      upstreamStatus: status,
+      upstreamCode: envelope?.error.code,
+      retryable: envelope?.error.retryable,
+    });
   }
   return new PipelineError('BAD_GATEWAY', `AI Pipeline answered ${status} with an unexpected body`, { tool, upstreamStatus: status });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@opsconductor/kit';
+import { circuitBreakerEnv, env } from '@opsconductor/kit';
 import { databaseEnv } from '@opsconductor/db';
 import { jobStoreEnv } from '@opsconductor/jobs';
 
@@ -23,6 +23,8 @@ export const configSchema = z.object({
   RETRY_CAP_MS: env.positiveInt(125_000),
   AI_PIPELINE_URL: env.url().default('http://localhost:8001'),
   AI_PIPELINE_TIMEOUT_MS: env.positiveInt(30_000),
+  /** The ai_pipeline circuit breaker (docs/decisions/circuit-breakers.md). */
+  ...circuitBreakerEnv,
   /** PostgreSQL of the audit trail (postgres://…); unset or empty: no audit rows are written. */
   DATABASE_URL: databaseEnv.DATABASE_URL,
   /** The kill switch, as the automation-service's: false claims no job (queued jobs wait). */

@@ -1,5 +1,5 @@
 import { connectRedis, createJobStore, createKeySpace, duplicateConnection } from '@opsconductor/jobs';
-import { createLogger, createMetrics, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
+import { circuitBreakerSettings, createLogger, createMetrics, loadConfigOrExit, runMain, serve } from '@opsconductor/kit';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
 import { SERVICE_NAME, createWorkerApp } from './app';
 import { openAuditTrail } from './audit-trail';
@@ -28,7 +28,11 @@ runMain(SERVICE_NAME, async () => {
   const auditTrail = config.DATABASE_URL ? await openAuditTrail({ url: config.DATABASE_URL, registry: metrics.registry, logger }) : undefined;
   if (!config.ACTIONS_ENABLED) logger.warn('ACTIONS_ENABLED=false: this worker claims no job until it is restarted with actions enabled');
   if (!auditTrail) logger.warn('DATABASE_URL is not set: no audit rows are written for the jobs this worker runs');
-  const pipeline = createAiPipelineClient({ baseUrl: config.AI_PIPELINE_URL, timeoutMs: config.AI_PIPELINE_TIMEOUT_MS });
+  const pipeline = createAiPipelineClient({
+    baseUrl: config.AI_PIPELINE_URL,
+    timeoutMs: config.AI_PIPELINE_TIMEOUT_MS,
+    circuitBreaker: { registry: metrics.registry, settings: circuitBreakerSettings(config), logger },
+  });
   const { http, worker } = await createWorkerApp({
     logger,
     metrics,

@@ -3,6 +3,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { z } from 'zod';
 import { claimWebhookDelivery, getWorkspaceSettings, recordWebhookOutcome } from '@opsconductor/db';
+import { AppError, CircuitOpenError, createCircuitBreakers } from '@opsconductor/kit';
+import type { CircuitBreakerOptions, CircuitBreakerSettings, KeyedCircuitBreakers, Logger } from '@opsconductor/kit';
 import type { Queryable, WebhookDelivery } from '@opsconductor/db';
 import { defineTool } from './registry';
 import type { JsonValue, Tool, ToolContext } from './registry';
@@ -83,6 +85,12 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** Resolves host names (default dns.lookup); tests use it to answer different addresses in turn. */
   lookup?: LookupAll;
+  /**
+   * The `webhook` breakers (createWebhookBreakers): one circuit per host, so a dead receiver
+   * fails fast with 503 instead of holding a connection per delivery. Without them every
+   * delivery goes out.
+   */
+  breakers?: KeyedCircuitBreakers;
 }
 
 export const NO_SIGNING_SECRET = 'webhook.post is not configured: set WEBHOOK_SIGNING_SECRET (deliveries are always signed)';
@@ -151,21 +159,26 @@ export function createWebhookPostTool(db: Queryable | undefined, opts: WebhookOp
       const deadline = AbortSignal.timeout(timeoutMs);
       const signal = AbortSignal.any([ctx.signal, deadline]);
       let response: ReceiverAnswer;
+      const secret = opts.signingSecret;
       try {
-        const target = await abortable(resolvePublicAddress(host, { allowPrivate, ...(opts.lookup ? { lookup: opts.lookup } : {}) }), signal);
-        const body = JSON.stringify(params.body);
-        const headers: Record<string, string> = {
-          ...params.headers,
-          'content-type': 'application/json',
-          'content-length': String(Buffer.byteLength(body)),
-          'x-opsconductor-signature': signDelivery(opts.signingSecret, body, Math.floor(Date.now() / 1000)),
-          'x-opsconductor-delivery': deliveryId,
-          ...(ctx.jobId ? { 'idempotency-key': ctx.jobId } : {}),
-        };
-        response = await postOnce(url, target, headers, body, signal);
+        // The lookup is inside the breaker: a host whose name no longer resolves is as dead.
+        response = await throughBreaker(opts.breakers, host, async () => {
+          const target = await abortable(resolvePublicAddress(host, { allowPrivate, ...(opts.lookup ? { lookup: opts.lookup } : {}) }), signal);
+          const body = JSON.stringify(params.body);
+          const headers: Record<string, string> = {
+            ...params.headers,
+            'content-type': 'application/json',
+            'content-length': String(Buffer.byteLength(body)),
+            'x-opsconductor-signature': signDelivery(secret, body, Math.floor(Date.now() / 1000)),
+            'x-opsconductor-delivery': deliveryId,
+            ...(ctx.jobId ? { 'idempotency-key': ctx.jobId } : {}),
+          };
+          return postOnce(url, target, headers, body, signal);
+        });
       } catch (err) {
         await record({ delivered: false, response_status: null, response_body: null });
         if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (err instanceof CircuitOpenError) throw err;
         if (err instanceof HostRefusedError) throw new ToolError('FORBIDDEN', err.message, { retryable: false });
         if (deadline.aborted) throw new ToolError('TIMEOUT', `the webhook at ${host} did not answer within ${timeoutMs} ms`, { retryable: true });
         const code = (err as { code?: unknown }).code;
@@ -218,6 +231,52 @@ interface ReceiverAnswer {
   /** At most RESPONSE_READ_LIMIT bytes. */
   body: Buffer;
   retryAfter: string | undefined;
+}
+
+/** A receiver's 5xx or 408: thrown inside the breaker so that it counts, unwrapped outside it. */
+class ReceiverFailed extends Error {
+  constructor(readonly answer: ReceiverAnswer) {
+    super(`the receiver answered ${answer.status}`);
+  }
+}
+
+/**
+ * Whether a delivery's error counts against the receiver's host: a 5xx/408 answer, a connection
+ * refused or reset, a failed lookup, the deadline. Not counted: a host refused before any
+ * connection (private address), and the caller's own abort reason (an AppError such as
+ * ClientClosedError), bare or as the cause of Node's AbortError. 4xx and 429 answers are answers.
+ */
+export function isReceiverFailure(err: unknown): boolean {
+  if (err instanceof ReceiverFailed) return true;
+  if (err instanceof HostRefusedError) return false;
+  const reason = (err as { code?: unknown } | null)?.code === 'ABORT_ERR' ? (err as { cause?: unknown }).cause : err;
+  return !(reason instanceof AppError);
+}
+
+/** The `webhook` breakers of a process, keyed by host name. */
+export function createWebhookBreakers(opts: { registry: CircuitBreakerOptions['registry']; settings?: Partial<CircuitBreakerSettings>; logger?: Logger }): KeyedCircuitBreakers {
+  return createCircuitBreakers({
+    name: 'webhook',
+    registry: opts.registry,
+    isFailure: isReceiverFailure,
+    label: 'the webhook at',
+    ...(opts.settings ? { options: opts.settings } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+}
+
+async function throughBreaker(breakers: KeyedCircuitBreakers | undefined, host: string, send: () => Promise<ReceiverAnswer>): Promise<ReceiverAnswer> {
+  if (!breakers) return send();
+  try {
+    return await breakers.run(host, async () => {
+      const answer = await send();
+      if (answer.status >= 500 || answer.status === 408) throw new ReceiverFailed(answer);
+      return answer;
+    });
+  } catch (err) {
+    if (err instanceof ReceiverFailed) return err.answer;
+    throw err;
+  }
 }
 
 /**
