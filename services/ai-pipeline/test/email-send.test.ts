@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createCredentialCipher, listEmailDeliveries, migrate, setMailAccount } from '@opsconductor/db';
 import { freshPostgres } from '@opsconductor/db/testing';
 import type { TestDatabase } from '@opsconductor/db/testing';
-import { sinkServer } from '../src/tools/email-send';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { createCircuitBreakers } from '@opsconductor/kit';
+import { isSmtpFailure, sinkServer } from '../src/tools/email-send';
 import { closedPort, startService } from './helpers';
 import type { TestService } from './helpers';
 import { startSmtpReceiver } from './smtp-receiver';
@@ -187,5 +191,63 @@ describe('gmail.send, outlook.send and email.send through a real SMTP server', (
     expect(sinkServer('smtp://mailpit:1025')).toEqual({ host: 'mailpit', port: 1025, tls: 'none' });
     expect(sinkServer('smtps://sink.example')).toEqual({ host: 'sink.example', port: 465, tls: 'implicit' });
     expect(() => sinkServer('http://mailpit:8025')).toThrow('SMTP_SINK_URL');
+  });
+});
+
+describe('the smtp circuit breaker', () => {
+  let database: TestDatabase;
+  let dropper: net.Server;
+  let connections = 0;
+  const cipher = createCredentialCipher(randomBytes(32).toString('base64'));
+
+  beforeAll(async () => {
+    database = await freshPostgres();
+    await migrate(database.db);
+    await setMailAccount(database.db, cipher, { workspace_id: 'ws-dead', provider: 'gmail', username: 'u', from_address: 'ops@example.com', password: 'p' });
+    // A server that is up but dead: it takes each connection and drops it before the greeting.
+    dropper = net.createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => dropper?.close(() => resolve()));
+    await database?.drop();
+  });
+
+  it('opens after the failures of a dead server: later emails answer 503 at once without connecting', async () => {
+    const registry = new Registry();
+    const smtp = createCircuitBreakers({ name: 'smtp', registry, isFailure: isSmtpFailure, label: 'the SMTP server at', options: { volumeThreshold: 3, resetMs: 60_000 } });
+    const sinkUrl = `smtp://127.0.0.1:${(dropper.address() as AddressInfo).port}`;
+    const service = await startService({ db: database.db, email: { cipher, sinkUrl, timeoutMs: 2000, guard: (host, send) => smtp.run(host, send) } });
+    try {
+      const send = () => service.execute({ input: 'mail', tool: 'gmail.send', params: { to: 'a@example.com', subject: 's', text: 't' } }, { 'x-workspace-id': 'ws-dead' });
+      for (let i = 0; i < 3; i += 1) {
+        const res = await send();
+        expect(res.status).toBe(503);
+        expect(res.body).toMatchObject({ error: { code: 'UNAVAILABLE', retryable: true, message: expect.stringContaining('could not send through 127.0.0.1') } });
+      }
+      expect(connections).toBe(3);
+      const refused = await send();
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'UNAVAILABLE', retryable: true, message: expect.stringContaining('the SMTP server at 127.0.0.1 is failing') } });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(connections).toBe(3);
+      expect(smtp.state('127.0.0.1')).toBe('open');
+      expect(await registry.metrics()).toContain('circuit_breaker_state{breaker="smtp",state="open"} 1');
+    } finally {
+      await service.close();
+      smtp.shutdown();
+    }
+  });
+
+  it('counts only a server that does not answer (or says 421), never a refusal or a login failure', () => {
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'ECONNECTION' }))).toBe(true);
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBe(true);
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'EPROTOCOL', responseCode: 421 }))).toBe(true);
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'EENVELOPE', responseCode: 550 }))).toBe(false);
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'EMESSAGE', responseCode: 451 }))).toBe(false);
+    expect(isSmtpFailure(Object.assign(new Error('x'), { code: 'EAUTH', responseCode: 535 }))).toBe(false);
   });
 });

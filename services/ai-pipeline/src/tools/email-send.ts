@@ -2,6 +2,8 @@ import { z } from 'zod';
 import nodemailer from 'nodemailer';
 import { claimEmailDelivery, CredentialDecryptError, getMailAccount, listMailAccounts, recordEmailOutcome } from '@opsconductor/db';
 import type { CredentialCipher, EmailDelivery, MailAccount, MailProvider, Queryable, SmtpServer, SmtpTls } from '@opsconductor/db';
+import { isAppError } from '@opsconductor/kit';
+import type { AppError } from '@opsconductor/kit';
 import { defineTool } from './registry';
 import type { JsonValue, Tool, ToolContext } from './registry';
 import { abortable, storeCall } from './store-call';
@@ -250,8 +252,9 @@ export function sinkServer(url: string): SendServer {
  * reply refuses this message or these credentials for good; no reply at all is the server or
  * the network failing, worth another try.
  */
-function smtpFailure(err: unknown, host: string, timeoutMs: number): ToolError {
-  if (err instanceof ToolError) return err;
+function smtpFailure(err: unknown, host: string, timeoutMs: number): AppError {
+  // Ours already (an open circuit): it says what happened.
+  if (isAppError(err)) return err;
   const code = (err as { code?: unknown }).code;
   const reply = replyCode(err);
   if (reply !== undefined && reply >= 400 && reply < 500) {
@@ -266,6 +269,22 @@ function smtpFailure(err: unknown, host: string, timeoutMs: number): ToolError {
   }
   if (code === 'ETIMEDOUT') return new ToolError('TIMEOUT', `${host} did not answer within ${timeoutMs} ms`, { retryable: true });
   return new ToolError('UNAVAILABLE', `could not send through ${host}${typeof code === 'string' ? ` (${code})` : ''}; try again`, { retryable: true, retryAfterS: 1 });
+}
+
+/** nodemailer's codes for a server that could not be reached or dropped the conversation. */
+const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * Whether a send's error counts against the SMTP server's circuit: no answer at all, or 421
+ * ("service not available, closing"). Not counted: other replies (the server is alive and
+ * judging the message or the login), which fail fast on their own.
+ */
+export function isSmtpFailure(err: unknown): boolean {
+  if (isAppError(err)) return false;
+  const reply = replyCode(err);
+  if (reply !== undefined) return reply === 421;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
 }
 
 function replyCode(err: unknown): number | undefined {
