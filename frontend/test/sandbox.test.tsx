@@ -32,7 +32,7 @@ describe('Exec Sandbox', () => {
 
     expect(screen.getByRole('heading', { level: 1, name: 'Exec Sandbox' })).toBeInTheDocument();
     await chooseEcho(user);
-    expect(screen.getByRole('option', { name: /llm \(unavailable\)/ })).toBeDisabled();
+    expect(screen.getByRole('option', { name: /llm\.complete \(unavailable\)/ })).toBeDisabled();
     await user.type(screen.getByRole('textbox', { name: 'Input' }), 'ping');
     const delay = screen.getByRole('textbox', { name: /delay_ms/ });
 

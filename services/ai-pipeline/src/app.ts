@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '@opsconductor/kit';
 import type { HttpMetrics, Logger } from '@opsconductor/kit';
 import { InFlightTools } from './in-flight';
+import type { ChatClient } from './llm/chat-client';
 import { createPipelineMetrics, initSeries } from './metrics';
 import type { PipelineMetrics } from './metrics';
+import { createPlanner } from './planner/planner';
 import { registerExecuteRoute } from './routes/execute';
+import { registerPlanRoute } from './routes/plan';
 import { registerToolsRoute } from './routes/tools';
 import { createSelector } from './selector/selector';
 import type { Selector } from './selector/selector';
@@ -18,6 +21,8 @@ export interface AppDeps {
   /** From the kit's createMetrics; the ai_* and selector_* series are added to its registry. */
   metrics: HttpMetrics;
   tools: ToolRegistry;
+  /** The model that plans requests naming no tool (POST /plan, /execute); without it the selector plans. */
+  chatClient?: ChatClient | undefined;
   /** FEATURE_BYPASS_LLM: the echo tool answers every request (default false). */
   bypassLlm?: boolean;
   /** Defaults to series on `metrics.registry`; pass one when sharing it with a selector. */
@@ -35,7 +40,7 @@ export interface AppDeps {
   drainTimeoutMs?: number;
 }
 
-/** The ai-pipeline API: POST /execute, GET /tools, plus the kit's /health and /ready. */
+/** The ai-pipeline API: POST /execute, POST /plan, GET /tools, plus the kit's /health and /ready. */
 export function createApp(deps: AppDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
   const bypassLlm = deps.bypassLlm ?? false;
@@ -58,7 +63,9 @@ export function createApp(deps: AppDeps): FastifyInstance {
   // shown at GET /tools (available: false) and must not take the service out of rotation.
   const app = createHttpApp({ service: SERVICE_NAME, logger: deps.logger, metrics: deps.metrics, bodyLimit });
   const inFlight = new InFlightTools();
-  registerExecuteRoute(app, { tools: deps.tools, selector, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit, faultInjectionErrorRatio });
+  const planner = createPlanner({ tools: deps.tools, selector, chatClient: deps.chatClient, bypassLlm });
+  registerExecuteRoute(app, { tools: deps.tools, planner, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit, faultInjectionErrorRatio });
+  registerPlanRoute(app, { planner, inFlight, bodyLimit });
   registerToolsRoute(app, deps.tools);
 
   let drainTimer: NodeJS.Timeout | undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { databaseEnv } from '@opsconductor/db';
-import { env } from '@opsconductor/kit';
+import { circuitBreakerEnv, env } from '@opsconductor/kit';
 
 /** Compose files pass unset variables as empty strings; treat those as "not set". */
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -78,6 +78,8 @@ export const configSchema = z.object({
   SMTP_SINK_URL: optional(z.url({ protocol: /^smtps?$/, message: 'expected smtp://host:port or smtps://host:port' })),
   /** Deadline of one email send in ms, from connecting to the server's last reply; past it 504 TIMEOUT. */
   EMAIL_TIMEOUT_MS: env.positiveInt(30_000),
+  /** The llm, webhook and smtp circuit breakers (docs/decisions/circuit-breakers.md). */
+  ...circuitBreakerEnv,
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
 });

@@ -20,6 +20,8 @@ export interface PipelineMetrics {
   selectorSearchDuration: Histogram;
   selectorCacheHitsTotal: Counter;
   selectorCacheMissesTotal: Counter;
+  /** Tokens the LLM provider reported, `type` input or output; `model` is AI_MODEL (one value per process). */
+  llmTokensTotal: Counter<'model' | 'type'>;
 }
 
 /** The seed's ai_* and selector_* series, on the service's registry. */
@@ -60,6 +62,12 @@ export function createPipelineMetrics(registry: Registry): PipelineMetrics {
     }),
     selectorCacheHitsTotal: new Counter({ name: 'selector_cache_hits_total', help: 'Selections answered from the cache', registers }),
     selectorCacheMissesTotal: new Counter({ name: 'selector_cache_misses_total', help: 'Selections that had to score the tools', registers }),
+    llmTokensTotal: new Counter({
+      name: 'ai_llm_tokens_total',
+      help: "Tokens of LLM calls (llm.complete and the planner) as the provider's usage reports them, by model and type (input or output)",
+      labelNames: ['model', 'type'] as const,
+      registers,
+    }),
   };
 }
 

@@ -16,8 +16,9 @@ describe('FEATURE_BYPASS_LLM=true (canary mode)', () => {
   it.each([
     [{ input: 'ping' }, 'pong'],
     [{ input: 'ping', tool: 'echo' }, 'pong'],
+    [{ input: 'ping', tool: 'llm.complete' }, 'pong'],
     [{ input: 'ping', tool: 'llm' }, 'pong'],
-    [{ input: 'summarise this text for me', tool: 'llm', params: { temperature: 0.2 } }, 'summarise this text for me'],
+    [{ input: 'summarise this text for me', tool: 'llm.complete', params: { temperature: 0.2 } }, 'summarise this text for me'],
     [{ input: 'explain quantum computing' }, 'explain quantum computing'],
   ])('answers %j with the echo tool', async (body, output) => {
     const res = await service.execute(body);

@@ -7,13 +7,15 @@ import { createLogger, createMetrics, createMetricsApp } from '@opsconductor/kit
 import { captureLogs } from '@opsconductor/kit/testing';
 import { createApp } from '../src/app';
 import { createChatClient } from '../src/llm/chat-client';
+import { createPipelineMetrics } from '../src/metrics';
 import type { ChatClientOptions } from '../src/llm/chat-client';
 import { createDefaultTools } from '../src/tools';
+import type { EmailOptions } from '../src/tools/email-send';
 import type { WebhookOptions } from '../src/tools/webhook-post';
 
 export interface ServiceOptions {
   bypassLlm?: boolean;
-  /** Without it the llm tool is "not configured". */
+  /** Without it llm.complete is "not configured" and the selector plans. */
   llm?: Omit<ChatClientOptions, 'model' | 'maxOutputTokens' | 'timeoutMs'> & Partial<ChatClientOptions>;
   drainTimeoutMs?: number;
   faultInjectionErrorRatio?: number;
@@ -23,6 +25,8 @@ export interface ServiceOptions {
   db?: Queryable;
   /** webhook.post's options; without a signing secret the tool is "not configured". */
   webhook?: WebhookOptions;
+  /** The email tools' options; without a cipher they are "not configured". */
+  email?: EmailOptions;
 }
 
 export interface TestService {
@@ -32,6 +36,8 @@ export interface TestService {
   url: string;
   logs: ReturnType<typeof captureLogs>;
   execute(body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  /** POST /plan. */
+  plan(body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
   /** The metrics app's /metrics text. */
   scrape(): Promise<string>;
   close(): Promise<void>;
@@ -42,11 +48,16 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
   const logs = captureLogs();
   const logger = createLogger({ service: 'ai-pipeline-test', level: 'debug', destination: logs.stream });
   const metrics = createMetrics({ service: 'ai-pipeline-test', version: opts.version ?? 'test' });
-  const chatClient = opts.llm ? createChatClient({ model: 'gpt-4o-mini', maxOutputTokens: 800, timeoutMs: 5000, ...opts.llm }) : undefined;
+  const pipelineMetrics = createPipelineMetrics(metrics.registry);
+  const chatClient = opts.llm
+    ? createChatClient({ model: 'gpt-4o-mini', maxOutputTokens: 800, timeoutMs: 5000, tokensTotal: pipelineMetrics.llmTokensTotal, ...opts.llm })
+    : undefined;
   const app = createApp({
     logger,
     metrics,
-    tools: createDefaultTools({ chatClient, db: opts.db, ...(opts.webhook ? { webhook: opts.webhook } : {}) }),
+    pipelineMetrics,
+    chatClient,
+    tools: createDefaultTools({ chatClient, db: opts.db, ...(opts.webhook ? { webhook: opts.webhook } : {}), ...(opts.email ? { email: opts.email } : {}) }),
     bypassLlm: opts.bypassLlm ?? false,
     drainTimeoutMs: opts.drainTimeoutMs ?? 0,
     faultInjectionErrorRatio: opts.faultInjectionErrorRatio,
@@ -59,14 +70,8 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     metricsApp,
     url,
     logs,
-    async execute(body, headers = {}) {
-      const res = await fetch(`${url}/execute`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
-    },
+    execute: (body, headers = {}) => postJson(`${url}/execute`, body, headers),
+    plan: (body, headers = {}) => postJson(`${url}/plan`, body, headers),
     async scrape() {
       const res = await metricsApp.inject({ method: 'GET', url: '/metrics' });
       return res.body;
@@ -77,6 +82,15 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
       chatClient?.close();
     },
   };
+}
+
+async function postJson(url: string, body: unknown, headers: Record<string, string>) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
 /** One request the fake provider received. */
@@ -98,12 +112,25 @@ export interface FakeProvider {
   close(): Promise<void>;
 }
 
-export function completion(content: string): Record<string, unknown> {
+export interface CompletionOptions {
+  /** Default `stop`; `null` leaves it out. */
+  finishReason?: string | null;
+  /** `usage` as OpenAI reports it; absent by default (providers may omit it). */
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number };
+  model?: string;
+}
+
+/** A chat-completions answer as OpenAI sends it (recorded shape), with the reply `content`. */
+export function completion(content: string, opts: CompletionOptions = {}): Record<string, unknown> {
+  const finishReason = opts.finishReason === undefined ? 'stop' : opts.finishReason;
   return {
     id: 'chatcmpl-test',
     object: 'chat.completion',
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    created: 1_767_225_600,
+    model: opts.model ?? 'gpt-4o-mini-2024-07-18',
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, ...(finishReason === null ? {} : { finish_reason: finishReason }) }],
+    ...(opts.usage ? { usage: opts.usage } : {}),
+    system_fingerprint: 'fp_test',
   };
 }
 

@@ -22,15 +22,17 @@ describe('ai_* metrics on the metrics app', () => {
       const text = res.body;
       expect(sample(text, 'ai_requests_total', { tool: 'echo', status: 'success' })).toBe(2);
       expect(sample(text, 'ai_requests_total', { tool: 'echo', status: 'error' })).toBe(1);
-      expect(sample(text, 'ai_requests_total', { tool: 'llm', status: 'success' })).toBe(0);
-      expect(sample(text, 'ai_requests_total', { tool: 'llm', status: 'error' })).toBe(1);
+      // The legacy name is counted under the tool it stands for.
+      expect(sample(text, 'ai_requests_total', { tool: 'llm.complete', status: 'success' })).toBe(0);
+      expect(sample(text, 'ai_requests_total', { tool: 'llm.complete', status: 'error' })).toBe(1);
       expect(sample(text, 'ai_requests_total', { tool: 'unknown', status: 'error' })).toBe(2);
-      expect(sample(text, 'ai_request_errors_total', { tool: 'llm', error_type: 'BAD_GATEWAY' })).toBe(1);
+      expect(sample(text, 'ai_request_errors_total', { tool: 'llm.complete', error_type: 'BAD_GATEWAY' })).toBe(1);
       expect(sample(text, 'ai_request_errors_total', { tool: 'echo', error_type: 'VALIDATION_ERROR' })).toBe(1);
       expect(sample(text, 'ai_request_errors_total', { tool: 'unknown', error_type: 'VALIDATION_ERROR' })).toBe(2);
       expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'echo' })).toBe(3);
-      expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm' })).toBe(1);
+      expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm.complete' })).toBe(1);
       expect(sample(text, 'ai_request_duration_seconds_bucket', { tool: 'echo', le: '+Inf' })).toBe(3);
+      expect(text).not.toMatch(/tool="llm"/);
       expect(sample(text, 'http_requests_total', { method: 'POST', route: '/execute', status: '200' })).toBe(2);
       // Labels stay bounded: the unknown name and trace ids never become label values.
       expect(text).not.toContain('teleport');
@@ -57,7 +59,7 @@ describe('ai_request_duration_seconds exemplars', () => {
       span.end();
       return span.spanContext().traceId;
     });
-    recordExecution(pipeline, 'llm', 0.003, 'BAD_GATEWAY'); // no active span: no exemplar
+    recordExecution(pipeline, 'llm.complete', 0.003, 'BAD_GATEWAY'); // no active span: no exemplar
 
     const om = await openMetricsText(metrics.registry);
     const withExemplar = om.split('\n').filter((l) => l.startsWith('ai_request_duration_seconds_bucket{') && l.includes(' # {'));
@@ -65,7 +67,7 @@ describe('ai_request_duration_seconds exemplars', () => {
     expect(withExemplar[0]).toMatch(new RegExp(`^ai_request_duration_seconds_bucket\\{le="0.005",tool="echo",service="ai-pipeline-test",version="test"\\} 1 # \\{trace_id="${traceId}"\\} 0.003 `));
 
     const text = await metrics.registry.metrics();
-    expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm' })).toBe(1);
+    expect(sample(text, 'ai_request_duration_seconds_count', { tool: 'llm.complete' })).toBe(1);
     expect(text).not.toContain('trace_id');
     await expect(promtoolCheckMetrics(text)).resolves.toBe('');
   });

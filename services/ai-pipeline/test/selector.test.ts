@@ -31,16 +31,16 @@ describe('the selector', () => {
     ['PING!', 'echo'],
     ['run a health check', 'echo'],
     ['echo hello world', 'echo'],
-    ['summarise this article', 'llm'],
-    ['please translate this to French', 'llm'],
-    ['what is the capital of France', 'llm'],
-    ['zxqv', 'llm'],
+    ['summarise this article', 'llm.complete'],
+    ['please translate this to French', 'llm.complete'],
+    ['what is the capital of France', 'llm.complete'],
+    ['zxqv', 'llm.complete'],
   ])('picks the tool for %j: %s', (input, tool) => {
     expect(setup().selector.select(input)?.tool.name).toBe(tool);
   });
 
-  it('falls back to llm, unmatched, when nothing scores', () => {
-    expect(setup().selector.select('bonjour tout le monde')).toMatchObject({ tool: { name: 'llm' }, matched: false, score: 0 });
+  it('falls back to llm.complete, unmatched, when nothing scores', () => {
+    expect(setup().selector.select('bonjour tout le monde')).toMatchObject({ tool: { name: 'llm.complete' }, matched: false, score: 0 });
   });
 
   it('weighs a tool name above a keyword above a description word', () => {
@@ -60,7 +60,7 @@ describe('the selector', () => {
     expect(setup(registry).selector.select('shared')?.tool.name).toBe('alpha');
   });
 
-  it('answers nothing when no tool matches and no llm is registered', () => {
+  it('answers nothing when no tool matches and no llm.complete is registered', () => {
     expect(setup(new ToolRegistry([echoTool])).selector.select('bonjour')).toBeUndefined();
   });
 
@@ -98,14 +98,14 @@ describe('the selector', () => {
 });
 
 describe('POST /execute without a tool', () => {
-  it('runs the selected tool: "ping" goes to echo, unmatched input to llm', async () => {
+  it('runs the selected tool: "ping" goes to echo, unmatched input to llm.complete', async () => {
     const service = await startService();
     try {
       const ping = await service.execute({ input: 'ping' });
       expect(ping.body).toMatchObject({ success: true, output: 'pong', tool: 'echo' });
       const other = await service.execute({ input: 'bonjour' });
       expect(other.status).toBe(503);
-      expect(other.body).toMatchObject({ error: { code: 'UNAVAILABLE' }, tool: 'llm' });
+      expect(other.body).toMatchObject({ error: { code: 'UNAVAILABLE' }, tool: 'llm.complete' });
       const text = await service.scrape();
       expect(sample(text, 'selector_cache_misses_total')).toBe(2);
       await service.execute({ input: 'PING' });

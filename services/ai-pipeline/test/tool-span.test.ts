@@ -26,7 +26,7 @@ describe('the span of a tool run', () => {
 
   it('marks a failed run with the error code only, and rethrows', async () => {
     const failure = new AppError('TIMEOUT', 'the LLM did not answer; prompt was: secret text');
-    await expect(inToolSpan('llm', 'selector', () => Promise.reject(failure))).rejects.toBe(failure);
+    await expect(inToolSpan('llm.complete', 'selector', () => Promise.reject(failure))).rejects.toBe(failure);
     await tracing.flush();
     expect(last()?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TIMEOUT' });
   });

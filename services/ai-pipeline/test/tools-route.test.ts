@@ -11,12 +11,12 @@ describe('GET /tools', () => {
   });
   afterAll(() => service.close());
 
-  it('lists echo, llm, task.create and webhook.post with the JSON schema of their params', async () => {
+  it('lists every tool, sorted, with the JSON schema of their params', async () => {
     const res = await service.app.inject({ method: 'GET', url: '/tools' });
     expect(res.statusCode).toBe(200);
     const { tools } = res.json<{ tools: Array<Record<string, unknown>> }>();
-    expect(tools.map((t) => t.name)).toEqual(['echo', 'llm', 'task.create', 'webhook.post']);
-    const [echo, llm, task] = tools;
+    expect(tools.map((t) => t.name)).toEqual(['echo', 'email.send', 'gmail.send', 'llm.complete', 'outlook.send', 'task.create', 'webhook.post']);
+    const [echo, llm, task] = ['echo', 'llm.complete', 'task.create'].map((name) => tools.find((t) => t.name === name));
     expect(echo).toMatchObject({
       platform: 'builtin',
       keywords: expect.arrayContaining(['ping', 'echo', 'test', 'health']),
@@ -47,9 +47,9 @@ describe('GET /tools', () => {
     expect(tools.find((t) => t.name === 'task.create')).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('DATABASE_URL') });
   });
 
-  it('shows the llm tool as unavailable, naming AI_BASE_URL, while /ready stays 200', async () => {
+  it('shows llm.complete as unavailable, naming AI_BASE_URL, while /ready stays 200', async () => {
     const { tools } = (await service.app.inject({ method: 'GET', url: '/tools' })).json<{ tools: Array<Record<string, unknown>> }>();
-    expect(tools.find((t) => t.name === 'llm')).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('AI_BASE_URL') });
+    expect(tools.find((t) => t.name === 'llm.complete')).toMatchObject({ available: false, unavailable_reason: expect.stringContaining('AI_BASE_URL') });
     const ready = await service.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ ready: true });

@@ -55,8 +55,8 @@ describe('POST /execute refuses bad requests with the envelope', () => {
   it('names an unknown tool and lists the registered ones', async () => {
     const { status, body } = await post(JSON.stringify({ input: 'ping', tool: 'teleport' }));
     expect(status).toBe(400);
-    expect(body.error.message).toBe('unknown tool "teleport"; registered tools: echo, llm, task.create, webhook.post');
-    expect(body.error.details).toEqual([{ field: 'body.tool', message: 'unknown tool; one of: echo, llm, task.create, webhook.post' }]);
+    expect(body.error.message).toBe('unknown tool "teleport"; registered tools: echo, email.send, gmail.send, llm.complete, outlook.send, task.create, webhook.post');
+    expect(body.error.details).toEqual([{ field: 'body.tool', message: 'unknown tool; one of: echo, email.send, gmail.send, llm.complete, outlook.send, task.create, webhook.post' }]);
     expect(body.tool).toBeUndefined();
   });
 

@@ -7,3 +7,4 @@ export { JOB_STATUSES, FINAL_STATUSES, type JobStatus, type JobErrorInfo, type J
 export type { JobStatusChange, JobEventData, PositionEventData } from './events';
 export type { ToolDescription, CatalogTool, ToolsAnswer } from './tools';
 export type { ExecuteAnswer } from './execute';
+export type { ActionPlan, PlanAnswer, PlanRequest, PlannedBy } from './plan';

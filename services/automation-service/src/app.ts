@@ -5,7 +5,7 @@ import type { Queryable } from '@opsconductor/db';
 import { createJobStore, redisReadiness } from '@opsconductor/jobs';
 import type { JobStore, JobStoreOptions, RedisClient } from '@opsconductor/jobs';
 import { pipelineReadiness } from '@opsconductor/pipeline-client';
-import type { AiPipeline, ToolCatalog } from '@opsconductor/pipeline-client';
+import type { ActionPlanner, AiPipeline, ToolCatalog } from '@opsconductor/pipeline-client';
 import { createAiMetrics } from './ai-metrics';
 import type { AiMetrics } from './ai-metrics';
 import { NO_AUDIT } from './audit/audit-sink';
@@ -28,6 +28,7 @@ import { registerDlqRoutes } from './routes/dlq';
 import { registerExecuteRoute } from './routes/execute';
 import { registerJobEventRoutes } from './routes/job-events';
 import { registerJobRoutes } from './routes/jobs';
+import { registerPlanRoute } from './routes/plan';
 import { registerTaskRoutes } from './routes/tasks';
 
 export const SERVICE_NAME = 'automation-service';
@@ -68,7 +69,7 @@ export interface AppDeps {
   logger: Logger;
   metrics: HttpMetrics;
   /** ai-pipeline client (one keep-alive pool per process); the app never closes it. */
-  pipeline: AiPipeline;
+  pipeline: AiPipeline & ActionPlanner;
   /** ai-pipeline's tool catalog behind GET /ai/tools (the same client in production); without it the route is absent. */
   tools?: ToolCatalog;
   access: AccessDeps;
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const policy = new ActionPolicy({ actionsEnabled: access.actionsEnabled ?? true, defaultAllowlist: access.allowActionsDefault ?? '*', settings: access.settings });
 
   registerExecuteRoute(app, { pipeline: deps.pipeline, aiMetrics: deps.aiMetrics ?? createAiMetrics(deps.metrics.registry), policy, audit });
+  registerPlanRoute(app, { pipeline: deps.pipeline, policy });
   if (deps.tools) registerCatalogRoutes(app, { tools: deps.tools, policy });
   const db = access.db;
   // The tasks task.create writes: kept in the database, so served with or without Redis.

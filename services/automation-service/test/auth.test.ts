@@ -48,6 +48,7 @@ describe('authentication and scopes', () => {
     const table = Object.fromEntries(routes().map((r) => [`${r.method} ${r.url}`, r.scope]));
     expect(table).toEqual({
       'POST /ai/execute': 'actions:execute',
+      'POST /ai/plan': 'actions:preview',
       'POST /ai/jobs': 'actions:execute',
       'GET /ai/jobs': 'actions:preview',
       'GET /ai/jobs/:id': 'actions:preview',

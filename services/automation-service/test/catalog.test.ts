@@ -32,7 +32,7 @@ describe('GET /ai/tools and GET /ai/whoami', () => {
     const tools = res.json.tools as Array<{ name: string; allowed: boolean }>;
     expect(tools.map((t) => [t.name, t.allowed])).toEqual([
       ['echo', true],
-      ['llm', false],
+      ['llm.complete', false],
     ]);
   });
 

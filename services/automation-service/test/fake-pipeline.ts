@@ -1,7 +1,7 @@
 /**
  * A stand-in for ai-pipeline: a real HTTP server on an ephemeral port that answers POST
- * /execute and GET /health like the real one, records what it received, and can be told to
- * misbehave (be slow, fail, answer garbage, hang up).
+ * /execute, POST /plan and GET /health like the real one, records what it received, and can
+ * be told to misbehave (be slow, fail, answer garbage, hang up).
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -29,7 +29,7 @@ export type Behaviour =
   /** Destroys the socket without answering. */
   | { kind: 'hang-up' };
 
-/** ai-pipeline's GET /tools as the real service answered it (echo, and an llm without a configured model). */
+/** ai-pipeline's GET /tools as the real service answered it (echo, and llm.complete without a configured model). */
 export const FAKE_TOOLS = [
   {
     name: 'echo',
@@ -45,7 +45,7 @@ export const FAKE_TOOLS = [
     available: true,
   },
   {
-    name: 'llm',
+    name: 'llm.complete',
     description: 'Sends the input to the configured chat model and answers with its reply; for questions, summaries, drafting and translation',
     platform: 'llm',
     keywords: ['ask', 'answer', 'chat', 'llm', 'ai'],
@@ -55,9 +55,19 @@ export const FAKE_TOOLS = [
   },
 ];
 
+/** The planner's answer to POST /plan: a plan, or any status and body (an envelope). */
+export type PlanAnswer = { plan: { tool: string; params: Record<string, unknown>; planned_by: string } } | { status: number; body: unknown };
+
+export const ECHO_PLAN = { tool: 'echo', params: {}, planned_by: 'selector' };
+
 export interface FakePipeline {
   url: string;
+  /** Every request but GET /health, GET /tools and POST /plan, in order. */
   received: ReceivedRequest[];
+  /** The POST /plan requests, in order; answered with `setPlan`'s answer whatever the behaviour. */
+  plans: ReceivedRequest[];
+  /** What POST /plan answers from now on (default: the echo plan, whatever `tools` says). */
+  setPlan(answer: PlanAnswer): void;
   /** GET /tools calls answered so far. */
   toolCalls(): number;
   behave(behaviour: Behaviour): void;
@@ -82,6 +92,8 @@ export async function startFakePipeline(): Promise<FakePipeline> {
   const received: ReceivedRequest[] = [];
   const held: Array<() => void> = [];
   let toolCalls = 0;
+  const plans: ReceivedRequest[] = [];
+  let planAnswer: PlanAnswer = { plan: ECHO_PLAN };
   const waiters: Array<{ n: number; resolve: (r: ReceivedRequest) => void }> = [];
 
   const answerPong = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => {
@@ -106,6 +118,13 @@ export async function startFakePipeline(): Promise<FakePipeline> {
       const body: unknown = text ? JSON.parse(text) : undefined;
       const aborted = new Promise<void>((resolve) => res.once('close', () => !res.writableFinished && resolve()));
       const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body, aborted };
+      if (req.method === 'POST' && req.url === '/plan') {
+        plans.push(record);
+        const answer = planAnswer;
+        if ('plan' in answer) sendJson(res, 200, { success: true, plan: answer.plan, trace_id: req.headers['x-trace-id'], duration_ms: 0.2 });
+        else sendJson(res, answer.status, answer.body);
+        return;
+      }
       received.push(record);
       for (const w of waiters.filter((w) => w.n === received.length - 1)) {
         waiters.splice(waiters.indexOf(w), 1);
@@ -141,6 +160,10 @@ export async function startFakePipeline(): Promise<FakePipeline> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    plans,
+    setPlan: (answer) => {
+      planAnswer = answer;
+    },
     toolCalls: () => toolCalls,
     behave: (b) => {
       behaviour = b;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { setWorkspaceSettings } from '@opsconductor/db';
+import { parseAllowlist } from '../src/guardrails/action-policy';
 import { WorkspaceRateLimit } from '../src/guardrails/workspace-rate-limit';
 import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline } from './fake-pipeline';
@@ -85,16 +86,30 @@ describe('allowlists', () => {
     expect((await submit('ws-own', 'echo')).status).toBe(403);
   });
 
-  it('checks the tool of a sync execution, and asks for one when the list is restricted', async () => {
+  it('checks the tool of a sync execution, and the planned one when the request names none', async () => {
     const headers = await svc().as('ws-default');
     expect((await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping', tool: 'echo' }, headers })).status).toBe(200);
     const other = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'x', tool: 'gmail.send' }, headers });
     expect(other.status).toBe(403);
     expect(other.json).toMatchObject({ error: { message: 'action "gmail.send" is not allowed in this workspace' } });
+    // The planner chooses among the allowlist; the planned tool is checked like a named one.
     const unnamed = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'ping' }, headers });
-    expect(unnamed.status).toBe(403);
-    expect(unnamed.json).toMatchObject({ error: { details: [{ field: 'body.tool' }] } });
-    expect(up().received).toHaveLength(1);
+    expect(unnamed.status).toBe(200);
+    expect(unnamed.json).toMatchObject({ tool: 'echo', plan: { tool: 'echo' } });
+    expect(up().plans.at(-1)?.body).toEqual({ input: 'ping', tools: ['echo', 'llm.complete'] });
+    up().setPlan({ plan: { tool: 'task.create', params: { title: 'x' }, planned_by: 'llm' } });
+    const planned = await caller.call(`${svc().url}/ai/execute`, { body: { input: 'remind me' }, headers });
+    expect(planned.status).toBe(403);
+    expect(planned.json).toMatchObject({ error: { message: 'action "task.create" is not allowed in this workspace', details: [{ field: 'plan.tool' }] } });
+    expect(up().received).toHaveLength(2);
+  });
+});
+
+describe('ALLOW_ACTIONS_DEFAULT', () => {
+  it('reads `*` or a list, and lets the old name llm allow llm.complete too', () => {
+    expect(parseAllowlist(' * ')).toBe('*');
+    expect(parseAllowlist('echo, task.create,,echo')).toEqual(['echo', 'task.create']);
+    expect(parseAllowlist('echo,llm')).toEqual(['echo', 'llm', 'llm.complete']);
   });
 });
 

@@ -16,7 +16,7 @@ import { freshPostgres } from '@opsconductor/db/testing';
 import { SERVICE_NAME, createApp } from '../src/app';
 import type { AccessDeps, JobsDeps } from '../src/app';
 import { createAiPipelineClient } from '@opsconductor/pipeline-client';
-import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { ActionPlanner, AiPipeline } from '@opsconductor/pipeline-client';
 
 export interface ServiceUnderTest {
   url: string;
@@ -41,7 +41,7 @@ export interface ServiceOptions {
   timeoutMs?: number;
   bodyLimitBytes?: number;
   /** Replaces the real client (only to provoke failures the real one cannot produce). */
-  pipeline?: AiPipeline;
+  pipeline?: AiPipeline & ActionPlanner;
   /** Serves the jobs routes on this Redis client (the caller closes it). */
   jobs?: JobsDeps;
   /** Replaces parts of the access wiring (keys, settings, audit on the test database by default). */

@@ -68,14 +68,14 @@ describe('POST /ai/execute when ai-pipeline fails', () => {
     upstream.behave({
       kind: 'json',
       status: 503,
-      body: { success: false, error: { code: 'UNAVAILABLE', message: 'no LLM configured: set AI_BASE_URL' }, trace_id: 'x', tool: 'llm' },
+      body: { success: false, error: { code: 'UNAVAILABLE', message: 'no LLM configured: set AI_BASE_URL' }, trace_id: 'x', tool: 'llm.complete' },
     });
     const res = await caller.call(execute, { body: { input: 'summarise this' } });
     expect(res.status).toBe(502);
     expect(res.json).toMatchObject({
       success: false,
       error: { code: 'BAD_GATEWAY', message: 'AI Pipeline failed: 503 UNAVAILABLE: no LLM configured: set AI_BASE_URL' },
-      tool: 'llm',
+      tool: 'llm.complete',
     });
   });
 
@@ -188,6 +188,10 @@ describe('POST /ai/execute on an unexpected error', () => {
       pipeline: {
         timeoutMs: 1000,
         execute: async () => {
+          throw new TypeError('secret internal detail at /srv/app.js');
+        },
+        // The request below names no tool: it fails while planning.
+        plan: async () => {
           throw new TypeError('secret internal detail at /srv/app.js');
         },
         checkHealth: async () => undefined,

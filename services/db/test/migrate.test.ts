@@ -1,4 +1,6 @@
-import { migrate } from '../src/migrate';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MIGRATIONS_DIR, migrate } from '../src/migrate';
 import { DATABASE_KINDS, freshPostgres } from './support/databases';
 import type { TestDatabase } from './support/databases';
 
@@ -18,6 +20,30 @@ describe.each(DATABASE_KINDS)('migrations on %s', (_kind, fresh) => {
     // A second run (the next start) finds nothing to do.
     expect(await migrate(t.db)).toEqual([]);
     await expect(t.db.query('SELECT count(*) FROM api_keys')).resolves.toBeDefined();
+  });
+});
+
+describe('0007: allowlists naming llm gain llm.complete', () => {
+  it('adds the new name beside the old one, once, and leaves other lists alone', async () => {
+    const t = await freshPostgres();
+    try {
+      await migrate(t.db);
+      await t.db.query(
+        `INSERT INTO workspace_settings (workspace_id, allowed_actions) VALUES
+           ('ws-old', ARRAY['echo', 'llm']), ('ws-both', ARRAY['llm', 'llm.complete']), ('ws-none', ARRAY['echo']), ('ws-default', NULL)`,
+      );
+      // The file as the migration runs it, on rows written in the old names.
+      await t.db.exec(readFileSync(path.join(MIGRATIONS_DIR, '0007_llm_complete.sql'), 'utf8'));
+      const { rows } = await t.db.query<{ workspace_id: string; allowed_actions: string[] | null }>('SELECT workspace_id, allowed_actions FROM workspace_settings ORDER BY workspace_id');
+      expect(rows).toEqual([
+        { workspace_id: 'ws-both', allowed_actions: ['llm', 'llm.complete'] },
+        { workspace_id: 'ws-default', allowed_actions: null },
+        { workspace_id: 'ws-none', allowed_actions: ['echo'] },
+        { workspace_id: 'ws-old', allowed_actions: ['echo', 'llm', 'llm.complete'] },
+      ]);
+    } finally {
+      await t.drop();
+    }
   });
 });
 

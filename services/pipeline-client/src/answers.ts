@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ToolDescription } from '@opsconductor/api-types';
+import type { ActionPlan, ToolDescription } from '@opsconductor/api-types';
 import { ERROR_CODES } from '@opsconductor/kit';
 import type { ErrorCode } from '@opsconductor/kit';
 
@@ -16,6 +16,21 @@ export const pipelineSuccessSchema = z.object({
 });
 
 export type PipelineSuccess = z.infer<typeof pipelineSuccessSchema>;
+
+/** A plan as ai-pipeline's POST /plan answers it (and /execute shows the plan it ran). */
+export const actionPlanSchema = z.object({
+  tool: toolName,
+  params: z.record(z.string(), z.json()),
+  planned_by: z.enum(['llm', 'selector', 'bypass']),
+}) satisfies z.ZodType<ActionPlan>;
+
+/** ai-pipeline's 200 answer to POST /plan. */
+export const pipelinePlanSchema = z.object({
+  success: z.literal(true),
+  plan: actionPlanSchema,
+});
+
+export type { ActionPlan };
 
 /** ai-pipeline's error envelope (the kit's, as every service answers it). */
 export const pipelineErrorSchema = z.object({

@@ -1,14 +1,25 @@
 import { Pool } from 'undici';
 import { outgoingTraceHeaders } from '@opsconductor/kit';
 import type { ReadinessCheck } from '@opsconductor/kit';
-import { pipelineSuccessSchema, toolsAnswerSchema } from './answers';
-import type { PipelineSuccess, ToolDescription } from './answers';
+import { pipelinePlanSchema, pipelineSuccessSchema, toolsAnswerSchema } from './answers';
+import type { ActionPlan, PipelineSuccess, ToolDescription } from './answers';
 import { CallCancelledError, PipelineError, errorFromAnswer, isUnreachable, timeoutError, unreachableError } from './errors';
+import { createPipelineBreaker } from './circuit-breaker';
+import type { PipelineBreakerOptions } from './circuit-breaker';
 
 /** What /ai/execute sends on to ai-pipeline's POST /execute. */
 export interface ExecuteRequest {
   input: string;
   tool?: string;
+  params?: Record<string, unknown>;
+}
+
+/** What /ai/plan and an untooled /ai/execute send to ai-pipeline's POST /plan. */
+export interface PipelinePlanRequest {
+  input: string;
+  /** The tools the caller may run (a workspace's allowlist); absent: every tool. */
+  tools?: string[];
+  /** Params the caller fixed: ai-pipeline then only chooses the tool, by its selector. */
   params?: Record<string, unknown>;
 }
 
@@ -44,14 +55,20 @@ export interface AiPipeline {
   close(): Promise<void>;
 }
 
+/** ai-pipeline's planner (POST /plan): what the automation-service asks before an untooled execution. */
+export interface ActionPlanner {
+  /** The action ai-pipeline's planner chooses for the input, run nowhere; throws like execute. */
+  plan(request: PipelinePlanRequest, ctx: CallContext): Promise<ActionPlan>;
+}
+
 /** ai-pipeline's registry as clients may show it (GET /tools). */
 export interface ToolCatalog {
   /** Resolves with every registered tool, or throws PipelineError / CallCancelledError. */
   tools(ctx: CallContext): Promise<ToolDescription[]>;
 }
 
-/** What createAiPipelineClient returns: the calls of the request path and the tool catalog. */
-export type AiPipelineClient = AiPipeline & ToolCatalog;
+/** What createAiPipelineClient returns: the calls of the request path, the planner and the tool catalog. */
+export type AiPipelineClient = AiPipeline & ActionPlanner & ToolCatalog;
 
 export interface AiPipelineClientOptions {
   /** Base URL such as http://ai-pipeline:8001; `/execute` and `/health` are appended to its path. */
@@ -60,6 +77,11 @@ export interface AiPipelineClientOptions {
   timeoutMs: number;
   /** Keep-alive connections to keep open (default 64). */
   connections?: number;
+  /**
+   * Fail fast (503 UNAVAILABLE, Retry-After) while ai-pipeline is failing, instead of piling
+   * calls onto it. Without it every call goes out.
+   */
+  circuitBreaker?: PipelineBreakerOptions;
 }
 
 /** Largest answer read from ai-pipeline; a bigger one is a broken upstream, not something to buffer. */
@@ -78,7 +100,7 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
   });
 
   /** One bounded call; a 2xx answer that `parse` accepts is returned, anything else thrown as the envelope says. */
-  async function call<T>(method: 'GET' | 'POST', path: string, ctx: CallContext, parse: (body: string) => T | undefined, payload?: unknown): Promise<T> {
+  async function callOnce<T>(method: 'GET' | 'POST', path: string, ctx: CallContext, parse: (body: string) => T | undefined, payload?: unknown): Promise<T> {
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = AbortSignal.any([timeout, ctx.signal]);
     let status: number;
@@ -111,8 +133,16 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
     throw errorFromAnswer(status, body, retryAfter);
   }
 
+  const breaker = opts.circuitBreaker ? createPipelineBreaker(opts.circuitBreaker) : undefined;
+  /** Every call but the health check goes through the breaker: /ready must see ai-pipeline come back. */
+  function call<T>(method: 'GET' | 'POST', path: string, ctx: CallContext, parse: (body: string) => T | undefined, payload?: unknown): Promise<T> {
+    const once = () => callOnce(method, path, ctx, parse, payload);
+    return breaker ? breaker.run(once) : once();
+  }
+
   const execute = (request: ExecuteRequest, ctx: CallContext): Promise<PipelineSuccess> => call('POST', '/execute', ctx, parseSuccess, request);
   const tools = (ctx: CallContext): Promise<ToolDescription[]> => call('GET', '/tools', ctx, parseTools);
+  const plan = (request: PipelinePlanRequest, ctx: CallContext): Promise<ActionPlan> => call('POST', '/plan', ctx, parsePlan, request);
 
   async function checkHealth(signal: AbortSignal): Promise<void> {
     let status: number;
@@ -127,7 +157,12 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
     if (status !== 200) throw new Error(`ai-pipeline /health answered ${status}`);
   }
 
-  return { timeoutMs: opts.timeoutMs, execute, tools, checkHealth, close: () => pool.close() };
+  const close = (): Promise<void> => {
+    breaker?.shutdown();
+    return pool.close();
+  };
+
+  return { timeoutMs: opts.timeoutMs, execute, plan, tools, checkHealth, close };
 }
 
 /** The readiness check behind GET /ready: ai-pipeline's /health through the same pool. */
@@ -150,6 +185,15 @@ function parseSuccess(body: string): PipelineSuccess | undefined {
   try {
     const parsed = pipelineSuccessSchema.safeParse(JSON.parse(body));
     return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parsePlan(body: string): ActionPlan | undefined {
+  try {
+    const parsed = pipelinePlanSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.plan : undefined;
   } catch {
     return undefined;
   }

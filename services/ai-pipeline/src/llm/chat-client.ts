@@ -5,6 +5,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { outgoingTraceHeaders } from '@opsconductor/kit';
 import type { Logger } from '@opsconductor/kit';
+import type { Counter } from 'prom-client';
 import { ToolError } from '../tools/tool-error';
 
 export interface ChatClientOptions {
@@ -14,10 +15,12 @@ export interface ChatClientOptions {
   apiKey?: string | undefined;
   /** `AI_MODEL`, e.g. gpt-4o-mini. */
   model: string;
-  /** `AI_MAX_OUTPUT_TOKENS`, sent as max_tokens. */
+  /** `AI_MAX_OUTPUT_TOKENS`: the most any call may ask for (sent as max_tokens unless a call asks for fewer). */
   maxOutputTokens: number;
   /** Deadline of one call in ms (`AI_TIMEOUT_MS`), headers and body included. */
   timeoutMs: number;
+  /** ai_llm_tokens_total: the tokens each answer reports are added here, labelled with `model`. */
+  tokensTotal?: Counter<'model' | 'type'>;
 }
 
 export interface ChatMessage {
@@ -28,6 +31,27 @@ export interface ChatMessage {
 export interface ChatRequest {
   messages: ChatMessage[];
   temperature?: number | undefined;
+  /** At most `maxOutputTokens`; defaults to it. */
+  maxTokens?: number | undefined;
+  /** OpenAI's `response_format`, e.g. `{type: 'json_schema', json_schema: {...}}`. */
+  responseFormat?: Record<string, unknown> | undefined;
+}
+
+/** Token counts as the provider reported them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+}
+
+export interface ChatCompletion {
+  text: string;
+  /** The model that answered, as the provider names it (may carry a version suffix), else AI_MODEL. */
+  model: string;
+  /** `stop`, `length` (cut at max_tokens), `content_filter`, ...; null when the provider sent none. */
+  finishReason: string | null;
+  /** Null when the provider sent no (readable) `usage`: it is optional in OpenAI-compatible APIs. */
+  usage: TokenUsage | null;
 }
 
 export interface CallOptions {
@@ -39,15 +63,31 @@ export interface CallOptions {
 
 export interface ChatClient {
   readonly model: string;
-  /** Answers the model's reply text, or throws a ToolError that says what went wrong. */
-  complete(request: ChatRequest, opts: CallOptions): Promise<string>;
+  /** AI_MAX_OUTPUT_TOKENS: the largest `maxTokens` a request may ask for. */
+  readonly maxOutputTokens: number;
+  /** Answers the model's reply, or throws a ToolError that says what went wrong. */
+  complete(request: ChatRequest, opts: CallOptions): Promise<ChatCompletion>;
   /** Drops the kept-alive sockets (shutdown). */
   close(): void;
 }
 
 /** The part of an OpenAI chat-completions answer we use; other fields may vary by provider. */
 const completionBody = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
+  model: z.string().max(200).optional().catch(undefined),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string() }),
+        finish_reason: z.string().max(64).nullish().catch(undefined),
+      }),
+    )
+    .min(1),
+});
+
+const tokenCount = z.number().int().nonnegative();
+/** `usage` is optional, and a provider that sends a malformed one still answered: it is read apart, never fatal. */
+const usageBody = z.object({
+  usage: z.object({ prompt_tokens: tokenCount, completion_tokens: tokenCount, total_tokens: tokenCount.optional() }),
 });
 
 /** Provider answers are small; anything larger is a misconfigured endpoint, not a reply. */
@@ -71,11 +111,20 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
     validateStatus: () => true,
   });
 
+  if (opts.tokensTotal) {
+    // At 0 from the start, so rate() and the dashboards see the series before the first answer.
+    for (const type of ['input', 'output'] as const) opts.tokensTotal.inc({ model: opts.model, type }, 0);
+  }
+
   return {
     model: opts.model,
+    maxOutputTokens: opts.maxOutputTokens,
     async complete(request, call) {
-      const body: Record<string, unknown> = { model: opts.model, max_tokens: opts.maxOutputTokens, messages: request.messages };
+      // The callers check the limit (a 400 naming it); this only makes sure it is never exceeded.
+      const maxTokens = Math.min(request.maxTokens ?? opts.maxOutputTokens, opts.maxOutputTokens);
+      const body: Record<string, unknown> = { model: opts.model, max_tokens: maxTokens, messages: request.messages };
       if (request.temperature !== undefined) body.temperature = request.temperature;
+      if (request.responseFormat !== undefined) body.response_format = request.responseFormat;
       const headers: Record<string, string> = { 'content-type': 'application/json', ...outgoingTraceHeaders(call.traceId) };
       if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
 
@@ -98,7 +147,20 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
         clearTimeout(timer);
       }
       call.logger.debug({ status: response.status, duration_ms: Math.round(performance.now() - started) }, 'LLM provider answered');
-      return readCompletion(response);
+      const completion = readCompletion(response, opts.model);
+      const { usage } = completion;
+      if (usage) {
+        opts.tokensTotal?.inc({ model: opts.model, type: 'input' }, usage.inputTokens);
+        opts.tokensTotal?.inc({ model: opts.model, type: 'output' }, usage.outputTokens);
+        // Counts only, never the answer's text: it may hold whatever the input held.
+        if (usage.outputTokens > maxTokens) {
+          call.logger.warn(
+            { max_tokens: maxTokens, output_tokens: usage.outputTokens, model: completion.model },
+            'LLM provider reported more completion tokens than max_tokens allowed',
+          );
+        }
+      }
+      return completion;
     },
     close() {
       httpAgent.destroy();
@@ -107,7 +169,7 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
   };
 }
 
-function readCompletion(response: AxiosResponse<unknown>): string {
+function readCompletion(response: AxiosResponse<unknown>, configuredModel: string): ChatCompletion {
   const { status } = response;
   if (status === 401 || status === 403) {
     throw new ToolError('BAD_GATEWAY', `LLM provider rejected the API key (HTTP ${status}); check AI_API_KEY`, { retryable: false });
@@ -133,7 +195,19 @@ function readCompletion(response: AxiosResponse<unknown>): string {
       retryable: false,
     });
   }
-  return first.message.content;
+  return {
+    text: first.message.content,
+    model: parsed.success && parsed.data.model ? parsed.data.model : configuredModel,
+    finishReason: first.finish_reason ?? null,
+    usage: readUsage(response.data),
+  };
+}
+
+function readUsage(data: unknown): TokenUsage | null {
+  const parsed = usageBody.safeParse(data);
+  if (!parsed.success) return null;
+  const { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: total } = parsed.data.usage;
+  return { inputTokens, outputTokens, totalTokens: total ?? inputTokens + outputTokens };
 }
 
 /** Seconds to wait, from `Retry-After` as seconds or an HTTP date; 1 when absent or unreadable. */

@@ -4,8 +4,9 @@ import { AppError, errorEnvelope, isAppError, parseInput, toAppError } from '@op
 import type { Logger } from '@opsconductor/kit';
 import type { InFlightTools } from '../in-flight';
 import { UNKNOWN_TOOL, recordExecution } from '../metrics';
-import type { PipelineMetrics } from '../metrics';
-import type { Selector } from '../selector/selector';
+import type { ErrorType, PipelineMetrics } from '../metrics';
+import { canonicalToolName } from '../planner/aliases';
+import type { Planner } from '../planner/planner';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
 import { ClientClosedError, isRetryable } from '../tools/tool-error';
 import { inToolSpan } from '../tools/tool-span';
@@ -24,7 +25,8 @@ type ExecuteBody = z.infer<typeof executeBody>;
 
 export interface ExecuteRouteOptions {
   tools: ToolRegistry;
-  selector: Selector;
+  /** Chooses the tool and params of a request that names no tool. */
+  planner: Planner;
   metrics: PipelineMetrics;
   inFlight: InFlightTools;
   /** Canary mode: the echo tool answers every request. */
@@ -36,43 +38,56 @@ export interface ExecuteRouteOptions {
 
 export const INJECTED_FAULT_MESSAGE = 'injected fault (FAULT_INJECTION_ERROR_RATIO)';
 
-/** How the tool of a request was chosen; logged, never a label. */
-type SelectedBy = 'bypass' | 'explicit' | 'selector';
+/** How the tool of a request was chosen; logged and a span attribute, never a label. */
+type SelectedBy = 'bypass' | 'explicit' | 'selector' | 'llm';
+
+/** The plan an answer shows: what ran, as a caller could send it again with `tool` and `params`. */
+export interface PlanView {
+  tool: string;
+  params: Record<string, JsonValue>;
+  planned_by: 'llm' | 'selector' | 'bypass';
+}
+
+interface Resolved {
+  tool: Tool;
+  params: unknown;
+  selectedBy: SelectedBy;
+  plan?: PlanView;
+}
 
 /**
- * POST /execute: resolves one tool (bypass → echo, else the named tool, else the selector),
- * validates its params and runs it. Every answer, success or error, is counted in ai_*.
+ * POST /execute: resolves one tool (the named one, echo under the bypass, else the planner's
+ * plan), validates its params and runs it. Every answer, success or error, is counted in ai_*.
  */
 export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOptions): void {
-  const resolve = (body: ExecuteBody): { tool: Tool; params: unknown; selectedBy: SelectedBy } => {
-    const named = body.tool === undefined ? undefined : requireTool(opts.tools, body.tool);
+  const resolve = async (body: ExecuteBody, signal: AbortSignal, request: FastifyRequest): Promise<Resolved> => {
+    if (body.tool === undefined) {
+      const plan = await opts.planner.plan({ input: body.input, params: body.params }, { signal, traceId: request.traceId, logger: request.log as Logger });
+      return { tool: plan.tool, params: plan.parsed, selectedBy: plan.plannedBy, plan: planView(plan) };
+    }
+    const named = requireTool(opts.tools, body.tool);
     if (opts.bypassLlm) {
       // Params of another named tool belong to that tool, not to echo: drop them.
-      const params = named === undefined || named.name === 'echo' ? body.params : undefined;
-      return { tool: requireTool(opts.tools, 'echo'), params, selectedBy: 'bypass' };
+      const params = named.name === 'echo' ? body.params : undefined;
+      const echo = requireTool(opts.tools, 'echo');
+      return { tool: echo, params: parseInput(echo.params, params ?? {}, 'body.params'), selectedBy: 'bypass' };
     }
-    if (named) return { tool: named, params: body.params, selectedBy: 'explicit' };
-    const selection = opts.selector.select(body.input);
-    if (!selection) {
-      throw new AppError('VALIDATION_ERROR', 'no tool matches the input; name one in "tool"', {
-        details: [{ field: 'body.tool', message: `required here; one of: ${opts.tools.names().join(', ')}` }],
-      });
-    }
-    return { tool: selection.tool, params: body.params, selectedBy: 'selector' };
+    return { tool: named, params: parseInput(named.params, body.params ?? {}, 'body.params'), selectedBy: 'explicit' };
   };
 
   const faultInjectionErrorRatio = opts.faultInjectionErrorRatio ?? 0;
-  app.post('/execute', { errorHandler: executeErrorHandler(opts) }, async (request, reply) => {
+  const onError = (request: FastifyRequest, seconds: number, errorType: ErrorType) => recordExecution(opts.metrics, request.tool ?? UNKNOWN_TOOL, seconds, errorType);
+  app.post('/execute', { errorHandler: envelopeErrorHandler(opts.bodyLimit, onError) }, async (request, reply) => {
     request.tool = knownToolOf(request.body, opts);
     const body = parseInput(executeBody, request.body, 'body');
     const context = callContextOf(request);
-    const { tool, params: rawParams, selectedBy } = resolve(body);
+    // Before planning: a model call is cancelled with the request too.
+    const signal = opts.inFlight.track(reply);
+    const { tool, params, selectedBy, plan } = await resolve(body, signal, request);
     request.tool = tool.name;
-    const params = parseInput(tool.params, rawParams ?? {}, 'body.params');
     // After validation: bad input still gets its 400, never an injected 500.
     if (faultInjectionErrorRatio > 0 && Math.random() < faultInjectionErrorRatio) throw new AppError('INTERNAL_ERROR', INJECTED_FAULT_MESSAGE);
 
-    const signal = opts.inFlight.track(reply);
     // The kit makes request.log a pino child logger; Fastify only types it as its base logger.
     const logger = request.log.child({ tool: tool.name }) as Logger;
     logger.debug({ selected_by: selectedBy }, 'running tool');
@@ -85,35 +100,43 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
     }
 
     recordExecution(opts.metrics, tool.name, reply.elapsedTime / 1000);
-    return { success: true, output, tool: tool.name, duration_ms: round(reply.elapsedTime), trace_id: request.traceId };
+    const answer = { success: true, output, tool: tool.name, duration_ms: round(reply.elapsedTime), trace_id: request.traceId };
+    return plan ? { ...answer, plan } : answer;
   });
 }
 
-function requireTool(tools: ToolRegistry, name: string): Tool {
+export function planView(plan: { tool: Tool; params: Record<string, JsonValue>; plannedBy: PlanView['planned_by'] }): PlanView {
+  return { tool: plan.tool.name, params: plan.params, planned_by: plan.plannedBy };
+}
+
+/** The registered tool a request names (legacy names resolved), or 400 naming the registered ones. */
+export function requireTool(tools: ToolRegistry, requested: string): Tool {
+  const name = canonicalToolName(requested);
   const tool = tools.get(name);
   if (tool) return tool;
   const names = tools.names().join(', ');
-  throw new AppError('VALIDATION_ERROR', `unknown tool "${name}"; registered tools: ${names}`, {
+  throw new AppError('VALIDATION_ERROR', `unknown tool "${requested}"; registered tools: ${names}`, {
     details: [{ field: 'body.tool', message: `unknown tool; one of: ${names}` }],
   });
 }
 
 /** The tool label of a body that may still fail validation: set only for registered names. */
 function knownToolOf(body: unknown, opts: ExecuteRouteOptions): string | undefined {
-  const named = typeof body === 'object' && body !== null ? (body as { tool?: unknown }).tool : undefined;
-  if (typeof named === 'string' && !opts.tools.has(named)) return undefined;
+  const requested = typeof body === 'object' && body !== null ? (body as { tool?: unknown }).tool : undefined;
+  const named = typeof requested === 'string' ? canonicalToolName(requested) : undefined;
+  if (named !== undefined && !opts.tools.has(named)) return undefined;
   if (opts.bypassLlm) return 'echo';
-  return typeof named === 'string' ? named : undefined;
+  return named;
 }
 
 /**
  * The kit's envelope plus `error.retryable`, which tells a caller (the jobs worker) whether
- * the same request may succeed later. Also counts the failure in ai_*, for body and
- * content-type errors too, which never reach the handler.
+ * the same request may succeed later. `onError` sees every failure (for /execute: counted in
+ * ai_*), body and content-type errors too, which never reach the handler.
  */
-function executeErrorHandler(opts: ExecuteRouteOptions) {
+export function envelopeErrorHandler(bodyLimit: number, onError?: (request: FastifyRequest, seconds: number, errorType: ErrorType) => void) {
   return (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
-    const appError = toAppError(error, opts.bodyLimit);
+    const appError = toAppError(error, bodyLimit);
     const clientClosed = appError instanceof ClientClosedError;
     if (clientClosed) {
       request.log.info({ tool: request.tool }, 'client closed the connection; tool cancelled');
@@ -122,7 +145,7 @@ function executeErrorHandler(opts: ExecuteRouteOptions) {
     } else if (appError.status >= 500) {
       request.log.warn({ code: appError.code, msg_detail: appError.message }, 'request failed');
     }
-    recordExecution(opts.metrics, request.tool ?? UNKNOWN_TOOL, reply.elapsedTime / 1000, clientClosed ? 'CLIENT_CLOSED' : appError.code);
+    onError?.(request, reply.elapsedTime / 1000, clientClosed ? 'CLIENT_CLOSED' : appError.code);
 
     if (appError.retryAfterS !== undefined) reply.header('retry-after', String(appError.retryAfterS));
     const envelope = errorEnvelope(appError, { traceId: request.traceId, durationMs: round(reply.elapsedTime), tool: request.tool });
@@ -130,6 +153,6 @@ function executeErrorHandler(opts: ExecuteRouteOptions) {
   };
 }
 
-function round(ms: number): number {
+export function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }

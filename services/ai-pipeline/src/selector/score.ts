@@ -42,11 +42,13 @@ export class ToolIndex {
   /**
    * The best-scoring tool for these words, or undefined when none scores. Each distinct word
    * counts once per tool, at its highest weight; ties go to the alphabetically first name.
+   * With `allowed`, only those tools take part.
    */
-  best(words: readonly string[]): Scored | undefined {
+  best(words: readonly string[], allowed?: ReadonlySet<string>): Scored | undefined {
     const distinct = new Set(words);
     let best: Scored | undefined;
     for (const entry of this.entries) {
+      if (allowed && !allowed.has(entry.tool.name)) continue;
       const score = scoreEntry(entry, distinct);
       if (score === 0) continue;
       if (!best || score > best.score || (score === best.score && entry.tool.name < best.tool.name)) {

@@ -5,7 +5,7 @@ import type { Tool, ToolRegistry } from '../tools/registry';
 import { ToolIndex, tokenize } from './score';
 
 /** The tool used when no tool's name, keywords or description match the input. */
-export const FALLBACK_TOOL = 'llm';
+export const FALLBACK_TOOL = 'llm.complete';
 
 export interface Selection {
   tool: Tool;
@@ -22,8 +22,11 @@ export interface SelectorOptions {
 }
 
 export interface Selector {
-  /** The tool for this input, or undefined when nothing matched and no fallback is registered. */
-  select(input: string): Selection | undefined;
+  /**
+   * The tool for this input, or undefined when nothing matched and no fallback is registered.
+   * With `allowed`, only those tools (and the fallback only if it is one of them) are chosen.
+   */
+  select(input: string, allowed?: ReadonlySet<string>): Selection | undefined;
 }
 
 /** Keys longer than this are hashed, so a cache of 100 kB inputs stays small. */
@@ -38,29 +41,31 @@ export function createSelector(opts: SelectorOptions): Selector {
   let index = new ToolIndex(opts.registry.all());
   let revision = opts.registry.revision;
 
-  const choose = (words: string[]) => {
+  const choose = (words: string[], allowed: ReadonlySet<string> | undefined) => {
     if (revision !== opts.registry.revision) {
       index = new ToolIndex(opts.registry.all());
       revision = opts.registry.revision;
       cache.clear();
     }
-    const best = index.best(words);
+    const best = index.best(words, allowed);
     if (best) return { toolName: best.tool.name, matched: true, score: best.score };
-    return { toolName: opts.registry.has(FALLBACK_TOOL) ? FALLBACK_TOOL : undefined, matched: false, score: 0 };
+    const fallback = opts.registry.has(FALLBACK_TOOL) && (!allowed || allowed.has(FALLBACK_TOOL));
+    return { toolName: fallback ? FALLBACK_TOOL : undefined, matched: false, score: 0 };
   };
 
   return {
-    select(input) {
+    select(input, allowed) {
       const end = opts.metrics.selectorSearchDuration.startTimer();
       const words = tokenize(input);
-      const normalised = words.join(' ');
+      // The same words choose differently among other tools: the allowed set is part of the key.
+      const normalised = allowed ? `${words.join(' ')}\n${[...allowed].sort().join(',')}` : words.join(' ');
       const key = normalised.length > MAX_PLAIN_KEY ? createHash('sha256').update(normalised).digest('base64url') : normalised;
       let choice = revision === opts.registry.revision ? cache.get(key) : undefined;
       if (choice) {
         opts.metrics.selectorCacheHitsTotal.inc();
       } else {
         opts.metrics.selectorCacheMissesTotal.inc();
-        choice = choose(words);
+        choice = choose(words, allowed);
         cache.set(key, choice);
       }
       const tool = choice.toolName === undefined ? undefined : opts.registry.get(choice.toolName);

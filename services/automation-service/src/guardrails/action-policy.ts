@@ -50,9 +50,15 @@ export class ActionPolicy {
   }
 }
 
-/** ALLOW_ACTIONS_DEFAULT: `*` (every action) or a comma list; blanks are ignored. */
+/**
+ * ALLOW_ACTIONS_DEFAULT: `*` (every action) or a comma list; blanks are ignored. `llm`, the old
+ * name of `llm.complete` (which ai-pipeline still runs), allows both, as migration 0007 does for
+ * the workspaces' own lists.
+ */
 export function parseAllowlist(value: string): Allowlist {
   const trimmed = value.trim();
   if (trimmed === '*') return '*';
-  return [...new Set(trimmed.split(',').map((s) => s.trim()).filter((s) => s.length > 0))];
+  const names = trimmed.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (names.includes('llm')) names.push('llm.complete');
+  return [...new Set(names)];
 }

@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { ExecuteAnswer } from '@opsconductor/api-types';
+import type { ActionPlan, ExecuteAnswer } from '@opsconductor/api-types';
 import { isAppError, parseInput } from '@opsconductor/kit';
 import type { AiMetrics } from '../ai-metrics';
 import { executeBodySchema } from '../execute-schema';
-import type { AiPipeline } from '@opsconductor/pipeline-client';
+import type { ActionPlanner, AiPipeline, ExecuteRequest, PipelineSuccess } from '@opsconductor/pipeline-client';
 import { CallCancelledError, PipelineError } from '@opsconductor/pipeline-client';
 import { callerOf } from '../auth/caller';
 import { auditRow } from '../audit/audit-sink';
 import type { ActionRecord, AuditSink } from '../audit/audit-sink';
-import type { ActionPolicy } from '../guardrails/action-policy';
+import type { ActionPolicy, Allowlist } from '../guardrails/action-policy';
+import { toolsFilter } from './plan';
 
 export interface ExecuteRouteDeps {
-  pipeline: AiPipeline;
+  pipeline: AiPipeline & ActionPlanner;
   aiMetrics: AiMetrics;
   policy: ActionPolicy;
   audit: AuditSink;
@@ -22,8 +23,11 @@ const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * POST /ai/execute: validates the body, forwards it to ai-pipeline under the request's trace
- * id and answers the seed's shape, or the envelope. Only calls that reach ai-pipeline are
- * counted in the ai_* metrics; bodies refused here show in http_requests_total.
+ * id and answers the seed's shape, or the envelope. Without `tool`, ai-pipeline's planner
+ * first chooses one among the workspace's allowlist (POST /plan), the planned tool is checked
+ * like a named one, and the plan runs; the answer adds `plan`. Only calls that reach
+ * ai-pipeline are counted in the ai_* metrics; bodies and actions refused here show in
+ * http_requests_total.
  */
 export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDeps): void {
   app.post('/ai/execute', { config: { scope: 'actions:execute', idempotent: true } }, async (request, reply) => {
@@ -34,36 +38,33 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     request.tool = body.tool;
     const audit = (action: string | undefined, outcome: Partial<ActionRecord>) =>
       deps.audit.record(auditRow({ caller, event: 'executed', action: action ?? 'unknown', traceId: request.traceId, params: { input: body.input, params: body.params }, ...outcome }));
-    try {
-      await deps.policy.check(caller.workspaceId, body.tool, 'body.tool');
-    } catch (err) {
-      audit(body.tool, { error: err });
-      throw err;
+    const guard = async <T>(check: () => Promise<T>, action: string | undefined): Promise<T> => {
+      try {
+        return await check();
+      } catch (err) {
+        audit(action, { error: err });
+        throw err;
+      }
+    };
+    const check = (action: string | undefined, field: string) => guard(() => deps.policy.check(caller.workspaceId, action, field), action);
+
+    let allowlist: Allowlist = '*';
+    if (body.tool !== undefined) {
+      await check(body.tool, 'body.tool');
+    } else {
+      // No model tokens for a request that cannot run: the kill switch and an empty allowlist
+      // refuse before planning (check() refuses both when given no action).
+      if (!deps.policy.actionsEnabled) await check(undefined, 'body.tool');
+      allowlist = await guard(() => deps.policy.allowlistOf(caller.workspaceId), undefined);
+      if (allowlist !== '*' && allowlist.length === 0) await check(undefined, 'body.tool');
     }
 
-    const callerGone = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableEnded) callerGone.abort();
-    };
-    reply.raw.once('close', onClose);
-    try {
-      const answer = await deps.pipeline.execute(
-        { input: body.input, tool: body.tool, params: body.params },
-        // The key's workspace, never one the body names: a tool that writes data writes it there.
-        { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId },
-      );
-      const durationMs = round(reply.elapsedTime);
-      request.tool = answer.tool;
-      deps.aiMetrics.recordSuccess(answer.tool, durationMs / 1000);
-      audit(answer.tool, { durationMs });
-      request.log.debug({ tool: answer.tool, outcome: 'success', duration_ms: durationMs }, 'ai-pipeline call');
-      const result: ExecuteAnswer = { success: true, output: answer.output, trace_id: request.traceId, duration_ms: durationMs, tool: answer.tool };
-      return result;
-    } catch (err) {
+    /** A failed call to ai-pipeline (plan or execute): counted, audited, logged, then answered. */
+    const failed = (err: unknown) => {
       const durationMs = round(reply.elapsedTime);
       if (err instanceof CallCancelledError) {
-        request.log.info({ tool: body.tool, duration_ms: durationMs }, 'caller closed the connection; ai-pipeline call aborted');
-        audit(body.tool, { durationMs, errorCode: 'CLIENT_CLOSED_REQUEST' });
+        request.log.info({ tool: request.tool, duration_ms: durationMs }, 'caller closed the connection; ai-pipeline call aborted');
+        audit(request.tool, { durationMs, errorCode: 'CLIENT_CLOSED_REQUEST' });
         return reply.code(CLIENT_CLOSED_REQUEST).send();
       }
       if (!isAppError(err)) {
@@ -86,6 +87,44 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       if (err.status >= 500) request.log.warn(fields, 'ai-pipeline call failed');
       else request.log.debug(fields, 'ai-pipeline call');
       throw err;
+    };
+
+    const callerGone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) callerGone.abort();
+    };
+    reply.raw.once('close', onClose);
+    // The key's workspace, never one the body names: a tool that writes data writes it there.
+    const context = { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId };
+    try {
+      let plan: ActionPlan | undefined;
+      let upstreamRequest: ExecuteRequest = { input: body.input, tool: body.tool, params: body.params };
+      if (body.tool === undefined) {
+        try {
+          plan = await deps.pipeline.plan({ input: body.input, ...toolsFilter(allowlist), ...(body.params ? { params: body.params } : {}) }, context);
+        } catch (err) {
+          return failed(err);
+        }
+        request.tool = plan.tool;
+        // The allowlist may have changed since, and the planner is not the guardrail: this is.
+        await check(plan.tool, 'plan.tool');
+        upstreamRequest = { input: body.input, tool: plan.tool, params: plan.params };
+      }
+
+      let answer: PipelineSuccess;
+      try {
+        answer = await deps.pipeline.execute(upstreamRequest, context);
+      } catch (err) {
+        return failed(err);
+      }
+      const durationMs = round(reply.elapsedTime);
+      request.tool = answer.tool;
+      deps.aiMetrics.recordSuccess(answer.tool, durationMs / 1000);
+      audit(answer.tool, { durationMs });
+      request.log.debug({ tool: answer.tool, outcome: 'success', duration_ms: durationMs, planned_by: plan?.planned_by }, 'ai-pipeline call');
+      const result: ExecuteAnswer = { success: true, output: answer.output, trace_id: request.traceId, duration_ms: durationMs, tool: answer.tool };
+      if (plan) result.plan = plan;
+      return result;
     } finally {
       reply.raw.off('close', onClose);
     }
