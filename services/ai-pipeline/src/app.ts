@@ -16,6 +16,9 @@ import { ToolError } from './tools/tool-error';
 
 export const SERVICE_NAME = 'ai-pipeline';
 
+/** Below the callers' 30 s (AI_PIPELINE_TIMEOUT_MS), so they get ai-pipeline's 504 naming the tool, not their own. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 25_000;
+
 export interface AppDeps {
   logger: Logger;
   /** From the kit's createMetrics; the ai_* and selector_* series are added to its registry. */
@@ -38,6 +41,8 @@ export interface AppDeps {
    * 503 UNAVAILABLE (retryable) so the drain ends in time (default 0: cancel at once).
    */
   drainTimeoutMs?: number;
+  /** TOOL_TIMEOUT_MS: the deadline of a tool that names none of its own (default 25 s). */
+  toolTimeoutMs?: number;
 }
 
 /** The ai-pipeline API: POST /execute, POST /plan, GET /tools, plus the kit's /health and /ready. */
@@ -64,7 +69,7 @@ export function createApp(deps: AppDeps): FastifyInstance {
   const app = createHttpApp({ service: SERVICE_NAME, logger: deps.logger, metrics: deps.metrics, bodyLimit });
   const inFlight = new InFlightTools();
   const planner = createPlanner({ tools: deps.tools, selector, chatClient: deps.chatClient, bypassLlm });
-  registerExecuteRoute(app, { tools: deps.tools, planner, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit, faultInjectionErrorRatio });
+  registerExecuteRoute(app, { tools: deps.tools, planner, metrics: pipelineMetrics, inFlight, bypassLlm, bodyLimit, faultInjectionErrorRatio, toolTimeoutMs: deps.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS });
   registerPlanRoute(app, { planner, inFlight, bodyLimit });
   registerToolsRoute(app, deps.tools);
 

@@ -80,6 +80,12 @@ export const configSchema = z.object({
   EMAIL_TIMEOUT_MS: env.positiveInt(30_000),
   /** The llm, webhook and smtp circuit breakers (docs/decisions/circuit-breakers.md). */
   ...circuitBreakerEnv,
+  /**
+   * Deadline in ms of a tool that has none of its own (task.create, …): past it /execute answers
+   * 504 TIMEOUT (retryable) and cancels the tool. Tools with their own deadline (AI_TIMEOUT_MS,
+   * WEBHOOK_TIMEOUT_MS, EMAIL_TIMEOUT_MS) get that one plus a second.
+   */
+  TOOL_TIMEOUT_MS: env.positiveInt(25_000),
   /** Largest accepted request body in bytes. */
   BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
 });

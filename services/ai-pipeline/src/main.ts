@@ -71,6 +71,7 @@ runMain(SERVICE_NAME, async () => {
     bodyLimit: config.BODY_LIMIT_BYTES,
     faultInjectionErrorRatio: config.FAULT_INJECTION_ERROR_RATIO,
     drainTimeoutMs: Math.max(0, config.SHUTDOWN_GRACE_MS - SHUTDOWN_RESERVE_MS),
+    toolTimeoutMs: config.TOOL_TIMEOUT_MS,
   });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: SERVICE_NAME, version: config.SERVICE_VERSION });
 

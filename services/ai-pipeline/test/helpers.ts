@@ -27,6 +27,8 @@ export interface ServiceOptions {
   webhook?: WebhookOptions;
   /** The email tools' options; without a cipher they are "not configured". */
   email?: EmailOptions;
+  /** TOOL_TIMEOUT_MS (default the service's 25 s). */
+  toolTimeoutMs?: number;
 }
 
 export interface TestService {
@@ -61,6 +63,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     bypassLlm: opts.bypassLlm ?? false,
     drainTimeoutMs: opts.drainTimeoutMs ?? 0,
     faultInjectionErrorRatio: opts.faultInjectionErrorRatio,
+    ...(opts.toolTimeoutMs ? { toolTimeoutMs: opts.toolTimeoutMs } : {}),
   });
   const metricsApp = createMetricsApp({ registry: metrics.registry, logger, service: 'ai-pipeline-test', version: metrics.version });
   await app.listen({ host: '127.0.0.1', port: 0 });

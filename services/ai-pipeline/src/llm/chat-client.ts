@@ -63,6 +63,8 @@ export interface CallOptions {
 
 export interface ChatClient {
   readonly model: string;
+  /** Deadline of one call in ms (`AI_TIMEOUT_MS`). */
+  readonly timeoutMs: number;
   /** AI_MAX_OUTPUT_TOKENS: the largest `maxTokens` a request may ask for. */
   readonly maxOutputTokens: number;
   /** Answers the model's reply, or throws a ToolError that says what went wrong. */
@@ -118,6 +120,7 @@ export function createChatClient(opts: ChatClientOptions): ChatClient {
 
   return {
     model: opts.model,
+    timeoutMs: opts.timeoutMs,
     maxOutputTokens: opts.maxOutputTokens,
     async complete(request, call) {
       // The callers check the limit (a 400 naming it); this only makes sure it is never exceeded.

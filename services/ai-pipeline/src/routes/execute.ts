@@ -8,6 +8,7 @@ import type { ErrorType, PipelineMetrics } from '../metrics';
 import { canonicalToolName } from '../planner/aliases';
 import type { Planner } from '../planner/planner';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
+import { abortable, toolDeadline } from '../tools/cancellation';
 import { ClientClosedError, isRetryable } from '../tools/tool-error';
 import { inToolSpan } from '../tools/tool-span';
 import { callContextOf } from './call-context';
@@ -34,6 +35,8 @@ export interface ExecuteRouteOptions {
   bodyLimit: number;
   /** FAULT_INJECTION_ERROR_RATIO: this share of valid requests fails with 500 before its tool runs (0: none). */
   faultInjectionErrorRatio?: number;
+  /** TOOL_TIMEOUT_MS: the deadline of a tool that names none of its own. */
+  toolTimeoutMs: number;
 }
 
 export const INJECTED_FAULT_MESSAGE = 'injected fault (FAULT_INJECTION_ERROR_RATIO)';
@@ -91,12 +94,18 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
     // The kit makes request.log a pino child logger; Fastify only types it as its base logger.
     const logger = request.log.child({ tool: tool.name }) as Logger;
     logger.debug({ selected_by: selectedBy }, 'running tool');
+    // The tool's deadline starts here, after planning: a slow plan does not eat into the tool's time.
+    const deadline = toolDeadline(signal, tool.timeoutMs ?? opts.toolTimeoutMs, tool.name);
     let output: JsonValue;
     try {
-      output = await inToolSpan(tool.name, selectedBy, () => tool.execute(params, { input: body.input, signal, traceId: request.traceId, logger, ...context }));
+      const toolContext = { input: body.input, signal: deadline.signal, traceId: request.traceId, logger, ...context };
+      // abortable: the answer does not wait for a tool that ignores its signal.
+      output = await inToolSpan(tool.name, selectedBy, () => abortable(tool.execute(params, toolContext), deadline.signal));
     } catch (err) {
       // A tool that stopped on the signal without saying why ends with the signal's reason.
-      throw signal.aborted && !isAppError(err) ? signal.reason : err;
+      throw deadline.signal.aborted && !isAppError(err) ? deadline.signal.reason : err;
+    } finally {
+      deadline.clear();
     }
 
     recordExecution(opts.metrics, tool.name, reply.elapsedTime / 1000);

@@ -29,6 +29,8 @@ export const echoTool = defineTool({
   platform: 'builtin',
   keywords: ['ping', 'pong', 'echo', 'test', 'health', 'healthcheck', 'smoke', 'repeat'],
   params: echoParams,
+  // delay_ms may ask for up to a minute: the deadline must not cut a delay the schema allows.
+  timeoutMs: 65_000,
   async execute(params, ctx) {
     if (params.delay_ms) {
       try {

@@ -6,7 +6,8 @@ import { isAppError } from '@opsconductor/kit';
 import type { AppError } from '@opsconductor/kit';
 import { defineTool } from './registry';
 import type { JsonValue, Tool, ToolContext } from './registry';
-import { abortable, storeCall } from './store-call';
+import { abortable, OWN_DEADLINE_MARGIN_MS } from './cancellation';
+import { storeCall } from './store-call';
 import { ToolError } from './tool-error';
 
 export const MAX_RECIPIENTS = 50;
@@ -110,6 +111,8 @@ function emailTool<P extends z.ZodType<MessageParams & { provider?: MailProvider
     platform: 'email',
     keywords: spec.keywords,
     params,
+    // nodemailer's timeouts bound each step; this bounds the whole conversation and the outbox.
+    timeoutMs: timeoutMs + OWN_DEADLINE_MARGIN_MS,
     async execute(message, ctx) {
       if (ctx.workspaceId === undefined) {
         throw new ToolError('VALIDATION_ERROR', `${spec.name} needs a workspace: call it through the automation-service or the queue-worker, which send X-Workspace-Id`, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ChatClient, ChatMessage } from '../llm/chat-client';
 import { defineTool } from './registry';
 import type { JsonValue, Tool } from './registry';
+import { OWN_DEADLINE_MARGIN_MS } from './cancellation';
 import { ToolError } from './tool-error';
 
 export const LLM_TOOL = 'llm.complete';
@@ -39,6 +40,8 @@ export function createLlmTool(client: ChatClient | undefined): Tool<ReturnType<t
     platform: 'llm',
     keywords: ['ask', 'answer', 'explain', 'summarise', 'summarize', 'summary', 'write', 'draft', 'translate', 'question', 'chat', 'llm', 'ai'],
     params: llmParams(client?.maxOutputTokens),
+    // The client's own deadline (AI_TIMEOUT_MS) answers first, naming the provider.
+    ...(client ? { timeoutMs: client.timeoutMs + OWN_DEADLINE_MARGIN_MS } : {}),
     async execute(params, ctx) {
       if (!client) throw new ToolError('UNAVAILABLE', NOT_CONFIGURED, { retryable: false });
       const messages: ChatMessage[] = [];

@@ -41,6 +41,11 @@ export interface Tool<P extends z.ZodType = z.ZodType> {
   keywords: readonly string[];
   /** Validates `params`; use z.strictObject so unknown fields are refused. */
   params: P;
+  /**
+   * ms the tool may run before /execute answers 504 TIMEOUT (retryable) and aborts its signal;
+   * default TOOL_TIMEOUT_MS. A tool with a deadline of its own sets it a little above that one.
+   */
+  timeoutMs?: number;
   /** Throws AppError/ToolError for expected failures; anything else becomes a logged 500. */
   execute(params: z.infer<P>, ctx: ToolContext): Promise<JsonValue>;
   /** Whether the tool can work as configured (shown at GET /tools); defaults to available. */

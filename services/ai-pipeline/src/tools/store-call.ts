@@ -14,13 +14,3 @@ export async function storeCall<T>(what: string, ctx: ToolContext, run: () => Pr
     throw new ToolError('UNAVAILABLE', `the ${what} is unavailable; try again`, { retryable: true, retryAfterS: 1, cause: err });
   }
 }
-
-/** Rejects with the signal's reason when it aborts first, for calls that take no signal (dns.lookup, nodemailer). */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}

@@ -7,9 +7,11 @@ import { AppError, CircuitOpenError, createCircuitBreakers } from '@opsconductor
 import type { CircuitBreakerOptions, CircuitBreakerSettings, KeyedCircuitBreakers, Logger } from '@opsconductor/kit';
 import type { Queryable, WebhookDelivery } from '@opsconductor/db';
 import { defineTool } from './registry';
-import type { JsonValue, Tool, ToolContext } from './registry';
+import type { JsonValue, Tool } from './registry';
 import { HostRefusedError, pinnedLookup, resolvePublicAddress } from './ssrf-guard';
 import type { LookupAll, ResolvedAddress } from './ssrf-guard';
+import { abortable, OWN_DEADLINE_MARGIN_MS } from './cancellation';
+import { storeCall } from './store-call';
 import { ToolError } from './tool-error';
 
 export const MAX_URL_LENGTH = 2048;
@@ -120,6 +122,7 @@ export function createWebhookPostTool(db: Queryable | undefined, opts: WebhookOp
     platform: 'http',
     keywords: ['webhook', 'post', 'notify', 'callback', 'http'],
     params: webhookParams,
+    timeoutMs: timeoutMs + OWN_DEADLINE_MARGIN_MS,
     async execute(params, ctx) {
       if (ctx.workspaceId === undefined) {
         throw new ToolError('VALIDATION_ERROR', NO_WORKSPACE, { details: [{ field: 'headers.x-workspace-id', message: 'required by webhook.post' }] });
@@ -130,14 +133,14 @@ export function createWebhookPostTool(db: Queryable | undefined, opts: WebhookOp
       const url = new URL(params.url);
       const host = url.hostname;
 
-      const settings = await outbox(ctx, () => getWorkspaceSettings(db, workspaceId));
+      const settings = await storeCall('webhook outbox', ctx, () => getWorkspaceSettings(db, workspaceId));
       if (!(settings.webhook_hosts ?? []).includes(host)) {
         throw new ToolError('FORBIDDEN', `${host} is not on this workspace's webhook allowlist (pnpm keys settings <workspace> --webhook-hosts)`, {
           retryable: false,
         });
       }
 
-      const delivery = await outbox(ctx, () =>
+      const delivery = await storeCall('webhook outbox', ctx, () =>
         claimWebhookDelivery(db, { workspace_id: workspaceId, url: params.url, ...(ctx.jobId ? { job_id: ctx.jobId } : {}), trace_id: ctx.traceId }),
       );
       const deliveryId = ctx.jobId ?? delivery.id;
@@ -213,17 +216,6 @@ export function createWebhookPostTool(db: Queryable | undefined, opts: WebhookOp
 
 function answer(delivery: WebhookDelivery, deliveryId: string): { [key: string]: JsonValue } {
   return { status: delivery.response_status, delivered: true, delivery_id: deliveryId, response: delivery.response_body ?? '' };
-}
-
-/** A database call of the tool: a failure is 503 retryable, and nothing has been sent yet. */
-async function outbox<T>(ctx: ToolContext, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    // The SQLSTATE or errno only: a driver's message may quote the values written.
-    ctx.logger.warn({ code: (err as { code?: unknown }).code }, 'webhook.post: the database call failed');
-    throw new ToolError('UNAVAILABLE', 'the webhook outbox is unavailable; try again', { retryable: true, retryAfterS: 1, cause: err });
-  }
 }
 
 interface ReceiverAnswer {
@@ -319,14 +311,4 @@ function keptText(body: Buffer): string {
 function retryAfter(value: string | undefined): number {
   const seconds = value !== undefined && /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : 1;
   return Math.min(Math.max(seconds, 1), 300);
-}
-
-/** Rejects with the signal's reason when it aborts first (dns.lookup itself cannot be aborted). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
