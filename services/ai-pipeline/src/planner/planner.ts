@@ -1,4 +1,3 @@
-import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { AppError, parseInput } from '@opsconductor/kit';
 import type { Logger } from '@opsconductor/kit';
 import type { ChatClient } from '../llm/chat-client';
@@ -6,6 +5,7 @@ import type { Selector } from '../selector/selector';
 import { FALLBACK_TOOL } from '../selector/selector';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
 import { ToolError } from '../tools/tool-error';
+import { inSpan } from '../tools/tool-span';
 import { canonicalToolName } from './aliases';
 import { checkPlan, planResponseFormat, planSystemPrompt } from './llm-plan';
 import type { OfferedTool } from './llm-plan';
@@ -54,8 +54,6 @@ export interface PlannerOptions {
   /** Today's date in the model's prompt (tests fix it). */
   now?: () => Date;
 }
-
-const tracer = trace.getTracer('@opsconductor/ai-pipeline');
 
 /**
  * Free text to one action: with FEATURE_BYPASS_LLM echo; with a model (AI_BASE_URL), the
@@ -123,25 +121,17 @@ export function createPlanner(opts: PlannerOptions): Planner {
 
   return {
     async plan(request, ctx) {
-      return tracer.startActiveSpan('plan_action', async (span) => {
-        try {
-          let plan: Plan;
-          if (opts.bypassLlm) {
-            plan = bypass(request);
-          } else {
-            const allowed = allowedTools(opts.tools, request.tools);
-            plan = opts.chatClient && request.params === undefined ? await byModel(opts.chatClient, request, allowed, ctx) : bySelector(request, allowed);
-          }
-          span.setAttributes({ 'opsconductor.plan.planned_by': plan.plannedBy, 'gen_ai.tool.name': plan.tool.name });
-          ctx.logger.debug({ planned_by: plan.plannedBy, tool: plan.tool.name }, 'planned');
-          return plan;
-        } catch (err) {
-          const code = (err as { code?: unknown }).code;
-          span.setStatus({ code: SpanStatusCode.ERROR, message: typeof code === 'string' ? code : 'error' });
-          throw err;
-        } finally {
-          span.end();
+      return inSpan('plan_action', {}, async (span) => {
+        let plan: Plan;
+        if (opts.bypassLlm) {
+          plan = bypass(request);
+        } else {
+          const allowed = allowedTools(opts.tools, request.tools);
+          plan = opts.chatClient && request.params === undefined ? await byModel(opts.chatClient, request, allowed, ctx) : bySelector(request, allowed);
         }
+        span.setAttributes({ 'opsconductor.plan.planned_by': plan.plannedBy, 'gen_ai.tool.name': plan.tool.name });
+        ctx.logger.debug({ planned_by: plan.plannedBy, tool: plan.tool.name }, 'planned');
+        return plan;
       });
     },
   };
