@@ -2,7 +2,8 @@
  * The actions with side effects, through the gateway and the queue on the real mesh: a
  * gmail.send job delivers exactly one email to a real SMTP server although its first attempt
  * is deferred and retried; a refused recipient sends the job to the dead-letter queue at once;
- * a webhook.post job delivers one signed body, and a webhook to a private address is refused.
+ * a webhook.post job delivers one signed body, and a webhook to a private address is refused;
+ * a dead LLM provider trips its circuit breaker, and later calls fail fast without reaching it.
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -33,6 +34,28 @@ let mesh: Mesh;
 let smtp: SmtpReceiver;
 let hooks: { port: number; bodies: { body: string; signature: string | undefined; delivery: string | undefined }[]; close(): Promise<void> };
 let WS: AuthHeaders;
+/** An LLM provider that is up but dead: it takes each request and drops the connection. */
+let deadLlm: { url: string; requests: number; close(): Promise<void> };
+
+async function startDeadLlm(): Promise<typeof deadLlm> {
+  const state = { requests: 0 };
+  const server = http.createServer((req) => {
+    state.requests += 1;
+    req.socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    get requests() {
+      return state.requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 async function startHookReceiver(): Promise<typeof hooks> {
   const bodies: (typeof hooks)['bodies'] = [];
@@ -55,6 +78,7 @@ async function startHookReceiver(): Promise<typeof hooks> {
 beforeAll(async () => {
   smtp = await startSmtpReceiver(LOGIN);
   hooks = await startHookReceiver();
+  deadLlm = await startDeadLlm();
   testMesh = await startTestMesh({
     name: 'actions',
     serviceEnv: {
@@ -65,6 +89,10 @@ beforeAll(async () => {
         WEBHOOK_SIGNING_SECRET: 'e2e-webhook-signing-secret',
         // The receiver is on loopback; every other private address stays refused.
         WEBHOOK_ALLOW_PRIVATE_HOSTS: 'localhost',
+        AI_BASE_URL: deadLlm.url,
+        // Three failures open a circuit, and it stays open for the rest of the suite.
+        CIRCUIT_BREAKER_VOLUME_THRESHOLD: '3',
+        CIRCUIT_BREAKER_RESET_MS: '600000',
       },
       // Retries shortened so a deferred email is tried again at once.
       'queue-worker': { RETRY_BASE_MS: '50', RETRY_FACTOR: '2', RETRY_CAP_MS: '200' },
@@ -86,6 +114,7 @@ afterAll(async () => {
   await testMesh?.stop();
   await smtp?.close();
   await hooks?.close();
+  await deadLlm?.close();
 }, 60_000);
 
 const gw = (p: string) => `${mesh.urls.gateway}${p}`;
@@ -135,4 +164,25 @@ it('a webhook.post job delivers one signed body; a webhook to a private address 
   const refused = await settled(await submit('webhook.post', { url: `http://127.0.0.1:${hooks.port}/deploys`, body: {} }));
   expect(refused).toMatchObject({ status: 'dead', attempts: 1, error: { code: 'FORBIDDEN', message: expect.stringContaining('private address') } });
   expect(hooks.bodies.filter((b) => b.delivery === refused.job_id)).toEqual([]);
+});
+
+it('a dead LLM provider trips its breaker: after three failures calls answer 503 at once without reaching it', async () => {
+  const ask = () => apiCall('POST', gw('/ai/execute'), { tool: 'llm.complete', input: 'Summarise the release notes' }, WS);
+  for (let i = 0; i < 3; i += 1) {
+    const failed = await ask();
+    expect(failed.status).toBe(502);
+    expect(failed.json).toMatchObject({ success: false, tool: 'llm.complete', error: { code: 'BAD_GATEWAY' } });
+  }
+  expect(deadLlm.requests).toBe(3);
+
+  const refused = await ask();
+  expect(refused.status).toBe(503);
+  expect(refused.json).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringContaining('the LLM provider is failing') } });
+  expect(deadLlm.requests).toBe(3);
+
+  const pipelineMetrics = await (await fetch(`${mesh.urls.pipelineMetrics}/metrics`)).text();
+  expect(pipelineMetrics).toMatch(/circuit_breaker_state\{[^}]*breaker="llm"[^}]*state="open"[^}]*\} 1/);
+  // ai-pipeline itself answered every time: the automation-service's circuit to it stays closed.
+  const automationMetrics = await (await fetch(`${mesh.urls.automationMetrics}/metrics`)).text();
+  expect(automationMetrics).toMatch(/circuit_breaker_state\{[^}]*breaker="ai_pipeline"[^}]*state="closed"[^}]*\} 1/);
 });

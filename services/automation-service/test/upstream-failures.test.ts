@@ -64,19 +64,30 @@ describe('POST /ai/execute when ai-pipeline fails', () => {
     expect(res.json).toMatchObject({ error: { code: 'BAD_GATEWAY', message: 'AI Pipeline is unreachable' } });
   });
 
-  it('answers 502 naming the upstream status and code when ai-pipeline answers 5xx', async () => {
+  it('answers 502 naming the upstream status and code when ai-pipeline answers a tool\'s 502', async () => {
     upstream.behave({
       kind: 'json',
-      status: 503,
-      body: { success: false, error: { code: 'UNAVAILABLE', message: 'no LLM configured: set AI_BASE_URL' }, trace_id: 'x', tool: 'llm.complete' },
+      status: 502,
+      body: { success: false, error: { code: 'BAD_GATEWAY', message: 'LLM provider failed (HTTP 500)' }, trace_id: 'x', tool: 'llm.complete' },
     });
     const res = await caller.call(execute, { body: { input: 'summarise this' } });
     expect(res.status).toBe(502);
     expect(res.json).toMatchObject({
       success: false,
-      error: { code: 'BAD_GATEWAY', message: 'AI Pipeline failed: 503 UNAVAILABLE: no LLM configured: set AI_BASE_URL' },
+      error: { code: 'BAD_GATEWAY', message: 'AI Pipeline failed: 502 BAD_GATEWAY: LLM provider failed (HTTP 500)' },
       tool: 'llm.complete',
     });
+  });
+
+  it.each([
+    [503, 'UNAVAILABLE', 'the LLM provider is failing; calls are refused for 7 s (circuit open)'],
+    [504, 'TIMEOUT', 'task.create did not finish within 25000 ms'],
+  ])('passes ai-pipeline\'s %i %s envelope on as it is, with its Retry-After', async (status, code, message) => {
+    upstream.behave({ kind: 'json', status, body: { success: false, error: { code, message }, trace_id: 'x', tool: 'llm.complete' }, headers: { 'retry-after': '7' } });
+    const res = await caller.call(execute, { body: { input: 'summarise this' } });
+    expect(res.status).toBe(status);
+    expect(res.json).toMatchObject({ success: false, error: { code, message }, tool: 'llm.complete' });
+    expect(res.headers['retry-after']).toBe('7');
   });
 
   it('answers 502 when a 5xx carries no envelope', async () => {

@@ -95,6 +95,18 @@ export function errorFromAnswer(status: number, body: string, retryAfter: string
       retryable: envelope.error.retryable,
     });
   }
+  if ((status === 503 || status === 504) && envelope && ERROR_CODES[envelope.error.code] === status) {
+    // ai-pipeline answered and says "later": a tool's provider is down or its circuit open, a
+    // tool timed out. The caller gets the same 503/504 and Retry-After, which tell it when to
+    // come back; a 502 would hide both.
+    return new PipelineError(envelope.error.code, envelope.error.message, {
+      retryAfterS: parseRetryAfter(retryAfter),
+      tool,
+      upstreamStatus: status,
+      upstreamCode: envelope.error.code,
+      retryable: envelope.error.retryable,
+    });
+  }
   if (status >= 500) {
     const what = envelope ? `${status} ${envelope.error.code}: ${envelope.error.message}` : `${status} (unexpected body)`;
     return new PipelineError('BAD_GATEWAY', `AI Pipeline failed: ${what}`, {

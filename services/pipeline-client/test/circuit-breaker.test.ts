@@ -130,7 +130,7 @@ describe('the ai_pipeline circuit breaker of the client', () => {
     pipeline.state.behaviour = 'bad-input';
     for (let i = 0; i < 5; i++) await expect(execute()).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
     pipeline.state.behaviour = 'tool-unavailable';
-    for (let i = 0; i < 5; i++) await expect(execute()).rejects.toMatchObject({ code: 'BAD_GATEWAY', upstreamStatus: 503, tool: 'llm' });
+    for (let i = 0; i < 5; i++) await expect(execute()).rejects.toMatchObject({ code: 'UNAVAILABLE', upstreamStatus: 503, tool: 'llm' });
     expect(pipeline.state.requests).toBe(10);
     expect(await stateGauge(registry, 'closed')).toBe(1);
   });
