@@ -31,6 +31,11 @@ export interface CallContext {
   workspaceId?: string;
   /** The job being run, sent as X-Job-Id: tools with side effects do them once per job. */
   jobId?: string;
+  /**
+   * When a request makes several calls (plan, then execute), the epoch ms by which all of them
+   * must be done: each call gets what is left, never more than the client's timeout.
+   */
+  deadline?: number;
 }
 
 /** Headers that tell ai-pipeline whose request it runs; it trusts them (it is internal, never routed by the gateway). */
@@ -101,7 +106,7 @@ export function createAiPipelineClient(opts: AiPipelineClientOptions): AiPipelin
 
   /** One bounded call; a 2xx answer that `parse` accepts is returned, anything else thrown as the envelope says. */
   async function callOnce<T>(method: 'GET' | 'POST', path: string, ctx: CallContext, parse: (body: string) => T | undefined, payload?: unknown): Promise<T> {
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const timeout = AbortSignal.timeout(ctx.deadline === undefined ? opts.timeoutMs : Math.max(1, Math.min(opts.timeoutMs, ctx.deadline - Date.now())));
     const signal = AbortSignal.any([timeout, ctx.signal]);
     let status: number;
     let body: string;

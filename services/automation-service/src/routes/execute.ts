@@ -95,7 +95,8 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
     };
     reply.raw.once('close', onClose);
     // The key's workspace, never one the body names: a tool that writes data writes it there.
-    const context = { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId };
+    // One budget for the plan and the execution together: the gateway waits only so long.
+    const context = { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId, deadline: Date.now() + deps.pipeline.timeoutMs };
     try {
       let plan: ActionPlan | undefined;
       let upstreamRequest: ExecuteRequest = { input: body.input, tool: body.tool, params: body.params };
