@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { SERVICE_VERSION_MESSAGE, SERVICE_VERSION_PATTERN } from '@opsconductor/kit';
+import { ensureCredentialsKey } from './credentials-key';
 import { startDatabase } from './database';
 import type { MeshDatabase } from './database';
 import { defaultFrontendDist, frontendMissing, startFrontend } from './frontend';
@@ -230,7 +231,15 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
     frontend: frontendNotice === undefined ? local(ports.frontend) : undefined,
   };
   // DATABASE_URL after opts.env: the services use the database that was just migrated.
-  const baseEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', REDIS_URL: redis.url, ...opts.env, DATABASE_URL: database.url };
+  const credentialsKey = ensureCredentialsKey({ ...process.env, ...opts.env }, dataDir);
+  const baseEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    CREDENTIALS_ENCRYPTION_KEY: credentialsKey.key,
+    ...opts.env,
+    DATABASE_URL: database.url,
+  };
   // The stable services say so in their metrics, /health and version header, unless the mesh's env names a version.
   const stableEnv: NodeJS.ProcessEnv = { ...baseEnv, SERVICE_VERSION: opts.env?.SERVICE_VERSION || STABLE_VERSION };
   const automationTarget = `127.0.0.1:${ports.automation}`;

@@ -16,18 +16,28 @@ export function meshDatabaseUrlFile(env: NodeJS.ProcessEnv): string {
   return path.join(path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR), 'database-url');
 }
 
-/** The environment for the command, with DATABASE_URL taken from a running mesh when unset. */
+/**
+ * The environment for the command: DATABASE_URL taken from a running mesh when unset, and
+ * CREDENTIALS_ENCRYPTION_KEY from the key the local mesh keeps (`.data/credentials-key`) when unset.
+ */
 export function keysCommandEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; meshFile?: string } {
-  if (env.DATABASE_URL) return { env };
+  const dataDir = path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR);
+  const key = env.CREDENTIALS_ENCRYPTION_KEY || readKept(path.join(dataDir, 'credentials-key'));
+  const withKey = key ? { ...env, CREDENTIALS_ENCRYPTION_KEY: key } : env;
+  if (env.DATABASE_URL) return { env: withKey };
   const file = meshDatabaseUrlFile(env);
-  let url: string;
+  const url = readKept(file);
+  return url ? { env: { ...withKey, DATABASE_URL: url }, meshFile: file } : { env: withKey };
+}
+
+/** A one-line file the launcher keeps, trimmed; undefined when there is none. */
+function readKept(file: string): string | undefined {
   try {
-    url = readFileSync(file, 'utf8').trim();
+    return readFileSync(file, 'utf8').trim() || undefined;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { env };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  return url ? { env: { ...env, DATABASE_URL: url }, meshFile: file } : { env };
 }
 
 function main(): void {
