@@ -6,6 +6,7 @@ import { executeBodySchema } from '../execute-schema';
 import type { ActionPlanner, AiPipeline, ExecuteRequest, PipelineSuccess } from '@opsconductor/pipeline-client';
 import { CallCancelledError, PipelineError } from '@opsconductor/pipeline-client';
 import { callerOf } from '../auth/caller';
+import { CLIENT_CLOSED_REQUEST, roundMs, withCallerSignal } from './caller-signal';
 import { auditRow } from '../audit/audit-sink';
 import type { ActionRecord, AuditSink } from '../audit/audit-sink';
 import type { ActionPolicy, Allowlist } from '../guardrails/action-policy';
@@ -18,8 +19,6 @@ export interface ExecuteRouteDeps {
   audit: AuditSink;
 }
 
-/** nginx's "client closed request"; nobody reads it, the socket is gone, but the handler must answer. */
-const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * POST /ai/execute: validates the body, forwards it to ai-pipeline under the request's trace
@@ -61,7 +60,7 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
 
     /** A failed call to ai-pipeline (plan or execute): counted, audited, logged, then answered. */
     const failed = (err: unknown) => {
-      const durationMs = round(reply.elapsedTime);
+      const durationMs = roundMs(reply.elapsedTime);
       if (err instanceof CallCancelledError) {
         request.log.info({ tool: request.tool, duration_ms: durationMs }, 'caller closed the connection; ai-pipeline call aborted');
         audit(request.tool, { durationMs, errorCode: 'CLIENT_CLOSED_REQUEST' });
@@ -89,15 +88,10 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       throw err;
     };
 
-    const callerGone = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableEnded) callerGone.abort();
-    };
-    reply.raw.once('close', onClose);
-    // The key's workspace, never one the body names: a tool that writes data writes it there.
-    // One budget for the plan and the execution together: the gateway waits only so long.
-    const context = { traceId: request.traceId, signal: callerGone.signal, workspaceId: caller.workspaceId, deadline: Date.now() + deps.pipeline.timeoutMs };
-    try {
+    return withCallerSignal(reply, async (signal) => {
+      // The key's workspace, never one the body names: a tool that writes data writes it there.
+      // One budget for the plan and the execution together: the gateway waits only so long.
+      const context = { traceId: request.traceId, signal, workspaceId: caller.workspaceId, deadline: Date.now() + deps.pipeline.timeoutMs };
       let plan: ActionPlan | undefined;
       let upstreamRequest: ExecuteRequest = { input: body.input, tool: body.tool, params: body.params };
       if (body.tool === undefined) {
@@ -118,7 +112,7 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       } catch (err) {
         return failed(err);
       }
-      const durationMs = round(reply.elapsedTime);
+      const durationMs = roundMs(reply.elapsedTime);
       request.tool = answer.tool;
       deps.aiMetrics.recordSuccess(answer.tool, durationMs / 1000);
       audit(answer.tool, { durationMs });
@@ -126,9 +120,7 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
       const result: ExecuteAnswer = { success: true, output: answer.output, trace_id: request.traceId, duration_ms: durationMs, tool: answer.tool };
       if (plan) result.plan = plan;
       return result;
-    } finally {
-      reply.raw.off('close', onClose);
-    }
+    });
   });
 }
 
@@ -136,8 +128,4 @@ export function registerExecuteRoute(app: FastifyInstance, deps: ExecuteRouteDep
 function causeCode(cause: unknown): string | undefined {
   const code = (cause as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -5,6 +5,7 @@ import { AppError, isAppError, isValidTraceId, parseInput } from '@opsconductor/
 import type { ActionPlanner } from '@opsconductor/pipeline-client';
 import { CallCancelledError, PipelineError } from '@opsconductor/pipeline-client';
 import { callerOf } from '../auth/caller';
+import { CLIENT_CLOSED_REQUEST, roundMs, withCallerSignal } from './caller-signal';
 import { MAX_INPUT_CHARS } from '../execute-schema';
 import type { ActionPolicy, Allowlist } from '../guardrails/action-policy';
 
@@ -18,8 +19,6 @@ const planBodySchema = z.strictObject({
   trace_id: z.string().refine(isValidTraceId, 'must be 1–128 characters of A-Z a-z 0-9 . _ : -').optional(),
 });
 
-/** nginx's "client closed request"; nobody reads it, the socket is gone, but the handler must answer. */
-const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * POST /ai/plan: the action `POST /ai/execute {input}` would run, chosen by ai-pipeline's
@@ -42,11 +41,11 @@ export function registerPlanRoute(app: FastifyInstance, deps: PlanRouteDeps): vo
       try {
         const plan = await deps.pipeline.plan({ input: body.input, ...toolsFilter(allowlist) }, { traceId: request.traceId, signal, workspaceId: caller.workspaceId });
         request.log.debug({ tool: plan.tool, planned_by: plan.planned_by }, 'planned');
-        const answer: PlanAnswer = { success: true, plan, trace_id: request.traceId, duration_ms: round(reply.elapsedTime) };
+        const answer: PlanAnswer = { success: true, plan, trace_id: request.traceId, duration_ms: roundMs(reply.elapsedTime) };
         return answer;
       } catch (err) {
         if (err instanceof CallCancelledError) {
-          request.log.info({ duration_ms: round(reply.elapsedTime) }, 'caller closed the connection; ai-pipeline plan aborted');
+          request.log.info({ duration_ms: roundMs(reply.elapsedTime) }, 'caller closed the connection; ai-pipeline plan aborted');
           return reply.code(CLIENT_CLOSED_REQUEST).send();
         }
         if (isAppError(err) && err.status >= 500) {
@@ -61,22 +60,4 @@ export function registerPlanRoute(app: FastifyInstance, deps: PlanRouteDeps): vo
 /** ai-pipeline's `tools` filter for an allowlist: none when every action is allowed. */
 export function toolsFilter(allowlist: Allowlist): { tools?: string[] } {
   return allowlist === '*' ? {} : { tools: [...allowlist] };
-}
-
-/** Runs `fn` with a signal that aborts when the caller goes away before the answer. */
-async function withCallerSignal<T>(reply: FastifyReply, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const callerGone = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableEnded) callerGone.abort();
-  };
-  reply.raw.once('close', onClose);
-  try {
-    return await fn(callerGone.signal);
-  } finally {
-    reply.raw.off('close', onClose);
-  }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
