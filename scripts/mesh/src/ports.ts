@@ -1,15 +1,70 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { randomInt } from 'node:crypto';
 
-/** A port that was free a moment ago (the OS picks it); for tests that run the mesh in parallel. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+/*
+ * Why not simply listen on port 0: the kernel hands out those ports from its ephemeral range,
+ * the same range every outgoing connection and every other test's port-0 listener draws from.
+ * A port released here is soon handed to someone else, and a mesh whose child processes bind
+ * it seconds later fails with EADDRINUSE, or worse, its readiness probe reaches the other
+ * process. So ports come from below the ephemeral range, which the kernel never picks itself,
+ * and each Jest worker owns a block of its own there: parallel test files never pick the same
+ * port, and the bind check below skips what a foreign process holds.
+ */
+const BLOCK_SIZE = 500;
+/** Blocks for Jest workers (JEST_WORKER_ID 1..n); the rest are for other processes, by pid. */
+const WORKER_BLOCKS = 16;
+const OTHER_BLOCKS = 8;
+const BLOCKS = WORKER_BLOCKS + OTHER_BLOCKS;
+/** Linux's default ip_local_port_range starts here. */
+const DEFAULT_EPHEMERAL_LOW = 32768;
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
+  } catch {
+    return DEFAULT_EPHEMERAL_LOW;
+  }
+}
+
+/** The first port of this process' block, or undefined when the ephemeral range leaves no room below it (then: port 0). */
+function blockStart(): number | undefined {
+  const first = ephemeralLow() - BLOCKS * BLOCK_SIZE;
+  if (first < 1024) return undefined;
+  const worker = Number(process.env.JEST_WORKER_ID);
+  const block = Number.isInteger(worker) && worker > 0 ? (worker - 1) % WORKER_BLOCKS : WORKER_BLOCKS + (process.pid % OTHER_BLOCKS);
+  return first + block * BLOCK_SIZE;
+}
+
+/** Where the next port is tried inside the block; random at first, so a test file does not reuse the last one's ports. */
+let cursor: number | undefined;
+
+async function listenOnce(port: number, host: string): Promise<number | undefined> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => resolve(true));
   });
-  const { port } = server.address() as AddressInfo;
+  if (!bound) return undefined;
+  const actual = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  return actual;
+}
+
+/** A port that is free now and that no other Jest worker or port-0 listener will be given; for meshes that run in parallel. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const start = blockStart();
+  if (start !== undefined) {
+    for (let tries = 0; tries < BLOCK_SIZE; tries++) {
+      cursor = cursor === undefined ? randomInt(BLOCK_SIZE) : (cursor + 1) % BLOCK_SIZE;
+      const port = await listenOnce(start + cursor, host);
+      if (port !== undefined) return port;
+    }
+  }
+  const port = await listenOnce(0, host);
+  if (port === undefined) throw new Error(`no free port on ${host}`);
   return port;
 }
 
@@ -58,8 +113,10 @@ export const DEFAULT_PORTS: MeshPorts = {
   frontend: 3100,
 };
 
-/** Ports for a private mesh: each one chosen by the OS, so parallel runs never collide. */
+/** Ports for a private mesh, from this process' block (freePort), so parallel runs never collide. */
 export async function freePorts(): Promise<MeshPorts> {
-  const entries = await Promise.all(Object.keys(DEFAULT_PORTS).map(async (name) => [name, await freePort()] as const));
-  return Object.fromEntries(entries) as unknown as MeshPorts;
+  const ports: Record<string, number> = {};
+  // One after another: the cursor then gives each name its own port.
+  for (const name of Object.keys(DEFAULT_PORTS)) ports[name] = await freePort();
+  return ports as unknown as MeshPorts;
 }
