@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,8 @@ import { ConfigError, createLogger, createMetrics, createMetricsApp, prefersOpen
 import type { HttpMetrics } from '../src';
 import { promtoolCheckMetrics, startRecordingTracing } from '../src/testing';
 import type { Tracing } from '../src/tracing';
+// Not port 0: a port the kernel hands out is soon another test's (see ports.ts).
+import { freePort } from '../../../scripts/mesh/src/ports';
 
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 const silent = createLogger({ service: 't', level: 'silent' });
@@ -248,14 +249,6 @@ describe('exemplars with a tracing SDK', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A real Prometheus (Debian package "prometheus") scraping one target every second, exemplar storage on. */
 async function startPrometheus(targetPort: number) {
