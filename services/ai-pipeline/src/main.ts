@@ -54,7 +54,7 @@ runMain(SERVICE_NAME, async () => {
       cipher: config.CREDENTIALS_ENCRYPTION_KEY ? createCredentialCipher(config.CREDENTIALS_ENCRYPTION_KEY) : undefined,
       sinkUrl: config.SMTP_SINK_URL,
       timeoutMs: config.EMAIL_TIMEOUT_MS,
-      guard: guardBy(createCircuitBreakers({ name: 'smtp', registry: breakers.registry, options: breakers.settings, logger, isFailure: isSmtpFailure, label: 'the SMTP server at' })),
+      guard: guardBy(createCircuitBreakers({ name: 'smtp', ...breakers, isFailure: isSmtpFailure, label: 'the SMTP server at' })),
     },
   });
   if (config.SMTP_SINK_URL) {

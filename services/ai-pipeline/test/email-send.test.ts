@@ -218,7 +218,7 @@ describe('the smtp circuit breaker', () => {
 
   it('opens after the failures of a dead server: later emails answer 503 at once without connecting', async () => {
     const registry = new Registry();
-    const smtp = createCircuitBreakers({ name: 'smtp', registry, isFailure: isSmtpFailure, label: 'the SMTP server at', options: { volumeThreshold: 3, resetMs: 60_000 } });
+    const smtp = createCircuitBreakers({ name: 'smtp', registry, isFailure: isSmtpFailure, label: 'the SMTP server at', settings: { volumeThreshold: 3, resetMs: 60_000 } });
     const sinkUrl = `smtp://127.0.0.1:${(dropper.address() as AddressInfo).port}`;
     const service = await startService({ db: database.db, email: { cipher, sinkUrl, timeoutMs: 2000, guard: (host, send) => smtp.run(host, send) } });
     try {

@@ -37,20 +37,25 @@ export const DEFAULT_CIRCUIT_BREAKER_SETTINGS: Readonly<CircuitBreakerSettings> 
   resetMs: 10_000,
 };
 
-export interface CircuitBreakerOptions {
-  name: BreakerName;
+/** What every breaker of a process shares; each wrapper (createLlmBreaker, …) adds its name and failure rule. */
+export interface CircuitBreakerWiring {
   /** The process' registry: every breaker of it shares the two series. */
   registry: Registry;
+  /** The process' CIRCUIT_BREAKER_* settings (circuitBreakerSettings(config)); DEFAULT_CIRCUIT_BREAKER_SETTINGS otherwise. */
+  settings?: Partial<CircuitBreakerSettings>;
+  /** Transitions are logged (open: warn; half-open, close: info). */
+  logger?: Logger;
+}
+
+export interface CircuitBreakerOptions extends CircuitBreakerWiring {
+  name: BreakerName;
   /**
    * Whether an error is the dependency's fault and counts against it. Errors it rejects (bad
    * input, 4xx, the caller giving up) count as answers. Default: every error counts.
    */
   isFailure?: (err: unknown) => boolean;
-  options?: Partial<CircuitBreakerSettings>;
   /** What the refusal message calls the dependency ("the LLM provider"); default the name. */
   label?: string;
-  /** Transitions are logged (open: warn; half-open, close: info). */
-  logger?: Logger;
 }
 
 export interface KeyedCircuitBreakerOptions extends CircuitBreakerOptions {
@@ -136,7 +141,7 @@ function sharedMetrics(registry: Registry): Shared {
 }
 
 function settingsOf(opts: CircuitBreakerOptions): CircuitBreakerSettings {
-  const s = { ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, ...opts.options };
+  const s = { ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, ...opts.settings };
   if (!BREAKER_NAMES.includes(opts.name)) throw new Error(`unknown circuit breaker "${opts.name}"; one of ${BREAKER_NAMES.join(', ')}`);
   if (!(s.errorThresholdPercent >= 1 && s.errorThresholdPercent <= 99)) throw new Error('errorThresholdPercent must be from 1 to 99');
   if (!(Number.isInteger(s.volumeThreshold) && s.volumeThreshold >= 1)) throw new Error('volumeThreshold must be a positive integer');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CIRCUIT_BREAKER_SETTINGS } from './circuit-breaker';
 import type { CircuitBreakerSettings } from './circuit-breaker';
 
 /** Thrown when the environment does not satisfy a service's config schema. */
@@ -95,13 +96,13 @@ export const circuitBreakerEnv = {
     .number({ error: PERCENT_MESSAGE })
     .min(1, PERCENT_MESSAGE)
     .max(99, PERCENT_MESSAGE)
-    .default(50),
+    .default(DEFAULT_CIRCUIT_BREAKER_SETTINGS.errorThresholdPercent),
   /** Calls the window must hold before a circuit may open. */
-  CIRCUIT_BREAKER_VOLUME_THRESHOLD: env.positiveInt(5),
+  CIRCUIT_BREAKER_VOLUME_THRESHOLD: env.positiveInt(DEFAULT_CIRCUIT_BREAKER_SETTINGS.volumeThreshold),
   /** The rolling window the failure share is taken over, in ms. */
-  CIRCUIT_BREAKER_WINDOW_MS: z.coerce.number({ error: WINDOW_MESSAGE }).int(WINDOW_MESSAGE).min(100, WINDOW_MESSAGE).default(10_000),
+  CIRCUIT_BREAKER_WINDOW_MS: z.coerce.number({ error: WINDOW_MESSAGE }).int(WINDOW_MESSAGE).min(100, WINDOW_MESSAGE).default(DEFAULT_CIRCUIT_BREAKER_SETTINGS.windowMs),
   /** How long an open circuit refuses calls before one probe goes through, in ms. */
-  CIRCUIT_BREAKER_RESET_MS: env.positiveInt(10_000),
+  CIRCUIT_BREAKER_RESET_MS: env.positiveInt(DEFAULT_CIRCUIT_BREAKER_SETTINGS.resetMs),
 };
 
 export type CircuitBreakerEnv = { [K in keyof typeof circuitBreakerEnv]: z.infer<(typeof circuitBreakerEnv)[K]> };

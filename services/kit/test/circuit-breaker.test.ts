@@ -52,7 +52,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('createCircuitBreaker', () => {
   const breakers: Array<{ shutdown(): void }> = [];
   const make = (settings: Partial<CircuitBreakerSettings> = FAST, registry = new Registry()) => {
-    const b = createCircuitBreaker({ name: 'llm', registry, isFailure, options: settings, label: 'the LLM provider' });
+    const b = createCircuitBreaker({ name: 'llm', registry, isFailure, settings, label: 'the LLM provider' });
     breakers.push(b);
     return b;
   };
@@ -153,7 +153,7 @@ describe('createCircuitBreaker', () => {
     const breaker = createCircuitBreaker({
       name: 'ai_pipeline',
       registry: new Registry(),
-      options: FAST,
+      settings: FAST,
       logger: createLogger({ service: 't', level: 'info', destination: logs.stream }),
     });
     breakers.push(breaker);
@@ -176,16 +176,16 @@ describe('createCircuitBreaker', () => {
 
   it('checks its settings and its name', () => {
     const registry = new Registry();
-    expect(() => createCircuitBreaker({ name: 'llm', registry, options: { errorThresholdPercent: 100 } })).toThrow(/errorThresholdPercent/);
-    expect(() => createCircuitBreaker({ name: 'llm', registry, options: { volumeThreshold: 0 } })).toThrow(/volumeThreshold/);
-    expect(() => createCircuitBreaker({ name: 'llm', registry, options: { windowMs: 5 } })).toThrow(/windowMs/);
+    expect(() => createCircuitBreaker({ name: 'llm', registry, settings: { errorThresholdPercent: 100 } })).toThrow(/errorThresholdPercent/);
+    expect(() => createCircuitBreaker({ name: 'llm', registry, settings: { volumeThreshold: 0 } })).toThrow(/volumeThreshold/);
+    expect(() => createCircuitBreaker({ name: 'llm', registry, settings: { windowMs: 5 } })).toThrow(/windowMs/);
     expect(() => createCircuitBreaker({ name: 'nope' as 'llm', registry })).toThrow(/unknown circuit breaker "nope"/);
   });
 });
 
 describe('createCircuitBreakers (one circuit per key)', () => {
   it('keeps one host\'s circuit apart from another\'s, and names the host in the refusal', async () => {
-    const breakers = createCircuitBreakers({ name: 'webhook', registry: new Registry(), isFailure, options: FAST, label: 'the webhook at' });
+    const breakers = createCircuitBreakers({ name: 'webhook', registry: new Registry(), isFailure, settings: FAST, label: 'the webhook at' });
     try {
       await failTimes((fn) => breakers.run('dead.example', fn), 5);
       expect(breakers.state('dead.example')).toBe('open');
@@ -201,7 +201,7 @@ describe('createCircuitBreakers (one circuit per key)', () => {
   });
 
   it('keeps at most maxKeys circuits, dropping the least recently used', async () => {
-    const breakers = createCircuitBreakers({ name: 'smtp', registry: new Registry(), options: FAST, maxKeys: 2 });
+    const breakers = createCircuitBreakers({ name: 'smtp', registry: new Registry(), settings: FAST, maxKeys: 2 });
     try {
       await failTimes((fn) => breakers.run('a', fn), 5);
       await breakers.run('b', ok);
@@ -222,8 +222,8 @@ describe('the circuit breaker series', () => {
   it('count circuits per breaker and state and calls per result, on one shared registry, promtool-clean', async () => {
     const registry = new Registry();
     registry.setDefaultLabels({ service: 'kit-test', version: 'test' });
-    const llm = createCircuitBreaker({ name: 'llm', registry, isFailure, options: FAST });
-    const webhook = createCircuitBreakers({ name: 'webhook', registry, isFailure, options: FAST });
+    const llm = createCircuitBreaker({ name: 'llm', registry, isFailure, settings: FAST });
+    const webhook = createCircuitBreakers({ name: 'webhook', registry, isFailure, settings: FAST });
     try {
       const fresh = await registry.metrics();
       for (const state of ['closed', 'open', 'half_open']) {

@@ -1,15 +1,9 @@
 import { CircuitOpenError, createCircuitBreaker } from '@opsconductor/kit';
-import type { CircuitBreaker, CircuitBreakerOptions, CircuitBreakerSettings, Logger } from '@opsconductor/kit';
+import type { CircuitBreaker, CircuitBreakerWiring } from '@opsconductor/kit';
 import { PipelineError } from './errors';
 
-/** The `ai_pipeline` breaker of a client (docs/decisions/circuit-breakers.md). */
-export interface PipelineBreakerOptions {
-  /** The service's registry: circuit_breaker_state / circuit_breaker_calls_total{breaker="ai_pipeline"}. */
-  registry: CircuitBreakerOptions['registry'];
-  /** The service's CIRCUIT_BREAKER_* settings (circuitBreakerSettings(config)); kit defaults otherwise. */
-  settings?: Partial<CircuitBreakerSettings>;
-  logger?: Logger;
-}
+/** The `ai_pipeline` breaker of a client (docs/decisions/circuit-breakers.md): circuit_breaker_*{breaker="ai_pipeline"} on the service's registry. */
+export type PipelineBreakerOptions = CircuitBreakerWiring;
 
 /**
  * Whether a failed call counts against ai-pipeline itself: it could not be reached, hung up,
@@ -30,14 +24,7 @@ export function isPipelineFailure(err: unknown): boolean {
 
 /** Runs calls through the breaker; a refusal becomes the 503 PipelineError callers already handle. */
 export function createPipelineBreaker(opts: PipelineBreakerOptions): Pick<CircuitBreaker, 'state' | 'shutdown'> & { run<T>(fn: () => Promise<T>): Promise<T> } {
-  const breaker = createCircuitBreaker({
-    name: 'ai_pipeline',
-    registry: opts.registry,
-    isFailure: isPipelineFailure,
-    label: 'AI Pipeline',
-    ...(opts.settings ? { options: opts.settings } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
+  const breaker = createCircuitBreaker({ ...opts, name: 'ai_pipeline', isFailure: isPipelineFailure, label: 'AI Pipeline' });
   return {
     async run<T>(fn: () => Promise<T>): Promise<T> {
       try {

@@ -1,5 +1,5 @@
 import { createCircuitBreaker } from '@opsconductor/kit';
-import type { CircuitBreaker, CircuitBreakerOptions, CircuitBreakerSettings, Logger } from '@opsconductor/kit';
+import type { CircuitBreaker, CircuitBreakerWiring } from '@opsconductor/kit';
 import { ToolError } from '../tools/tool-error';
 import type { ChatClient } from './chat-client';
 
@@ -16,15 +16,8 @@ export function isLlmFailure(err: unknown): boolean {
 }
 
 /** The `llm` breaker: one circuit for the one configured provider (AI_BASE_URL). */
-export function createLlmBreaker(opts: { registry: CircuitBreakerOptions['registry']; settings?: Partial<CircuitBreakerSettings>; logger?: Logger }): CircuitBreaker {
-  return createCircuitBreaker({
-    name: 'llm',
-    registry: opts.registry,
-    isFailure: isLlmFailure,
-    label: 'the LLM provider',
-    ...(opts.settings ? { options: opts.settings } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
+export function createLlmBreaker(wiring: CircuitBreakerWiring): CircuitBreaker {
+  return createCircuitBreaker({ ...wiring, name: 'llm', isFailure: isLlmFailure, label: 'the LLM provider' });
 }
 
 /**

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { z } from 'zod';
 import { claimWebhookDelivery, getWorkspaceSettings, recordWebhookOutcome } from '@opsconductor/db';
 import { AppError, CircuitOpenError, createCircuitBreakers } from '@opsconductor/kit';
-import type { CircuitBreakerOptions, CircuitBreakerSettings, KeyedCircuitBreakers, Logger } from '@opsconductor/kit';
+import type { CircuitBreakerWiring, KeyedCircuitBreakers } from '@opsconductor/kit';
 import type { Queryable, WebhookDelivery } from '@opsconductor/db';
 import { defineTool } from './registry';
 import type { JsonValue, Tool } from './registry';
@@ -246,15 +246,8 @@ export function isReceiverFailure(err: unknown): boolean {
 }
 
 /** The `webhook` breakers of a process, keyed by host name. */
-export function createWebhookBreakers(opts: { registry: CircuitBreakerOptions['registry']; settings?: Partial<CircuitBreakerSettings>; logger?: Logger }): KeyedCircuitBreakers {
-  return createCircuitBreakers({
-    name: 'webhook',
-    registry: opts.registry,
-    isFailure: isReceiverFailure,
-    label: 'the webhook at',
-    ...(opts.settings ? { options: opts.settings } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
-  });
+export function createWebhookBreakers(wiring: CircuitBreakerWiring): KeyedCircuitBreakers {
+  return createCircuitBreakers({ ...wiring, name: 'webhook', isFailure: isReceiverFailure, label: 'the webhook at' });
 }
 
 async function throughBreaker(breakers: KeyedCircuitBreakers | undefined, host: string, send: () => Promise<ReceiverAnswer>): Promise<ReceiverAnswer> {
