@@ -191,15 +191,7 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
   }
 }
 
-/** The value of one sample in an exposition, e.g. sample(text, 'ai_requests_total', {tool: 'echo', status: 'success'}). */
-export function sample(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of exposition.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = line.slice(name.length).split(' ')[0] ?? '';
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) return Number(line.split(' ').pop());
-  }
-  return undefined;
-}
+export { sample } from '@opsconductor/kit/testing';
 
 /** A port nothing listens on: bound, then released. */
 export async function closedPort(): Promise<number> {

@@ -100,11 +100,7 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-/** The value of one series in an exposition text (labels in any order), or undefined when absent. */
-export function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
+export { sample } from '@opsconductor/kit/testing';
 
 /** Resolves when `check` holds, polling without a fixed sleep budget; fails with `what` after `timeoutMs`. */
 export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5000): Promise<void> {

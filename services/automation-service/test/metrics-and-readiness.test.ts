@@ -1,18 +1,12 @@
 import { trace } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { openMetricsText } from '@opsconductor/kit';
-import { promtoolCheckMetrics, startRecordingTracing } from '@opsconductor/kit/testing';
+import { promtoolCheckMetrics, sample, startRecordingTracing } from '@opsconductor/kit/testing';
 import { createAiMetrics } from '../src/ai-metrics';
 import { startFakePipeline } from './fake-pipeline';
 import type { FakePipeline } from './fake-pipeline';
 import { closedPort, createCaller, startService } from './helpers';
 import type { ServiceUnderTest } from './helpers';
-
-/** The value of one series in an exposition text, or undefined when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 describe('metrics of POST /ai/execute', () => {
   let upstream: FakePipeline;

@@ -13,7 +13,7 @@ import {
   loadConfig,
 } from '../src';
 import type { CircuitBreakerSettings } from '../src';
-import { captureLogs, promtoolCheckMetrics } from '../src/testing';
+import { captureLogs, promtoolCheckMetrics, sample } from '../src/testing';
 
 /** A long window (nothing ages out during a test) and a short reset, so half-open comes quickly. */
 const FAST: CircuitBreakerSettings = { errorThresholdPercent: 50, volumeThreshold: 5, windowMs: 60_000, resetMs: 150 };
@@ -42,11 +42,6 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise
 
 async function failTimes(run: (fn: () => Promise<string>) => Promise<string>, n: number, fn = dies): Promise<void> {
   for (let i = 0; i < n; i++) await expect(run(fn)).rejects.toBeInstanceOf(Refused);
-}
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
 describe('createCircuitBreaker', () => {

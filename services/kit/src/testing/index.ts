@@ -72,5 +72,6 @@ export function runPromtoolCheckMetrics(exposition: string): Promise<{ code: num
   return done;
 }
 
+export * from './exposition';
 export * from './sse-client';
 export * from './recording-tracing';
