@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import nodemailer from 'nodemailer';
 import { claimEmailDelivery, CredentialDecryptError, getMailAccount, listMailAccounts, recordEmailOutcome } from '@opsconductor/db';
-import type { CredentialCipher, EmailDelivery, MailAccount, MailProvider, Queryable, SmtpServer, SmtpTls } from '@opsconductor/db';
+import type { CredentialCipher, DeliveryOutcome, EmailDelivery, MailAccount, MailProvider, Queryable, SmtpServer, SmtpTls } from '@opsconductor/db';
 import { isAppError } from '@opsconductor/kit';
 import type { AppError } from '@opsconductor/kit';
 import { defineTool } from './registry';
 import type { JsonValue, Tool, ToolContext } from './registry';
 import { abortable, OWN_DEADLINE_MARGIN_MS } from './cancellation';
-import { storeCall } from './store-call';
+import { recordOutcome, storeCall } from './store-call';
 import { ToolError } from './tool-error';
 
 export const MAX_RECIPIENTS = 50;
@@ -140,14 +140,7 @@ function emailTool<P extends z.ZodType<MessageParams & { provider?: MailProvider
         ctx.logger.info({ provider, delivery_id: deliveryId }, `${spec.name}: this job sent its email already; answering the recorded result`);
         return recorded(delivery, deliveryId, messageIdOf(delivery, account));
       }
-      const record = async (outcome: Parameters<typeof recordEmailOutcome>[2]) => {
-        try {
-          await recordEmailOutcome(db, delivery.id, outcome);
-        } catch (err) {
-          // The send's outcome stands; a lost record only costs a second email if the job runs again.
-          ctx.logger.warn({ code: (err as { code?: unknown }).code, delivery_id: deliveryId }, `${spec.name}: could not record the outcome`);
-        }
-      };
+      const record = (outcome: DeliveryOutcome) => recordOutcome(spec.name, deliveryId, ctx, () => recordEmailOutcome(db, delivery.id, outcome));
 
       const server: SendServer = sink ?? account.server;
       const messageId = messageIdOf(delivery, account);

@@ -14,3 +14,17 @@ export async function storeCall<T>(what: string, ctx: ToolContext, run: () => Pr
     throw new ToolError('UNAVAILABLE', `the ${what} is unavailable; try again`, { retryable: true, retryAfterS: 1, cause: err });
   }
 }
+
+/**
+ * Writes a delivery's outcome after its send, when the send's result must stand whatever the
+ * database does: a failed write is logged (its code only) and answers undefined. A lost record
+ * only costs a second send if the job runs again.
+ */
+export async function recordOutcome<T>(tool: string, deliveryId: string, ctx: ToolContext, write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    ctx.logger.warn({ code: (err as { code?: unknown }).code, delivery_id: deliveryId }, `${tool}: could not record the outcome`);
+    return undefined;
+  }
+}

@@ -5,13 +5,13 @@ import { z } from 'zod';
 import { claimWebhookDelivery, getWorkspaceSettings, recordWebhookOutcome } from '@opsconductor/db';
 import { AppError, CircuitOpenError, createCircuitBreakers } from '@opsconductor/kit';
 import type { CircuitBreakerWiring, KeyedCircuitBreakers } from '@opsconductor/kit';
-import type { Queryable, WebhookDelivery } from '@opsconductor/db';
+import type { DeliveryOutcome, Queryable, WebhookDelivery } from '@opsconductor/db';
 import { defineTool } from './registry';
 import type { JsonValue, Tool } from './registry';
 import { HostRefusedError, pinnedLookup, resolvePublicAddress } from './ssrf-guard';
 import type { LookupAll, ResolvedAddress } from './ssrf-guard';
 import { abortable, OWN_DEADLINE_MARGIN_MS } from './cancellation';
-import { storeCall } from './store-call';
+import { recordOutcome, storeCall } from './store-call';
 import { ToolError } from './tool-error';
 
 export const MAX_URL_LENGTH = 2048;
@@ -149,15 +149,7 @@ export function createWebhookPostTool(db: Queryable | undefined, opts: WebhookOp
         return answer(delivery, deliveryId);
       }
 
-      const record = async (outcome: Parameters<typeof recordWebhookOutcome>[2]) => {
-        try {
-          return await recordWebhookOutcome(db, delivery.id, outcome);
-        } catch (err) {
-          // The send's outcome stands; a lost record only costs a second post if the job runs again.
-          ctx.logger.warn({ code: (err as { code?: unknown }).code, delivery_id: deliveryId }, 'webhook.post: could not record the outcome');
-          return undefined;
-        }
-      };
+      const record = (outcome: DeliveryOutcome) => recordOutcome('webhook.post', deliveryId, ctx, () => recordWebhookOutcome(db, delivery.id, outcome));
 
       const deadline = AbortSignal.timeout(timeoutMs);
       const signal = AbortSignal.any([ctx.signal, deadline]);
