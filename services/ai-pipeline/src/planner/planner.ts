@@ -1,3 +1,4 @@
+import type { PlannedBy } from '@opsconductor/api-types';
 import { AppError, parseInput } from '@opsconductor/kit';
 import type { Logger } from '@opsconductor/kit';
 import type { ChatClient } from '../llm/chat-client';
@@ -10,7 +11,8 @@ import { canonicalToolName } from './aliases';
 import { checkPlan, planResponseFormat, planSystemPrompt } from './llm-plan';
 import type { OfferedTool } from './llm-plan';
 
-export type PlannedBy = 'llm' | 'selector' | 'bypass';
+/** Who chose a plan; the API's own type. */
+export type { PlannedBy };
 
 /** One action to run: a tool and params its schema accepted. */
 export interface Plan {
@@ -62,6 +64,8 @@ export interface PlannerOptions {
  */
 export function createPlanner(opts: PlannerOptions): Planner {
   const now = opts.now ?? (() => new Date());
+  /** What an error names as the tools the caller could have: the allowed ones, else every registered one. */
+  const allowedNames = (allowed: ReadonlySet<string> | undefined) => (allowed ? [...allowed].sort() : opts.tools.names());
 
   const bypass = (request: PlanRequest): Plan => {
     const echo = opts.tools.get('echo');
@@ -73,9 +77,8 @@ export function createPlanner(opts: PlannerOptions): Planner {
   const bySelector = (request: PlanRequest, allowed: ReadonlySet<string> | undefined): Plan => {
     const selection = opts.selector.select(request.input, allowed);
     if (!selection) {
-      const names = allowed ? [...allowed].sort() : opts.tools.names();
       throw new AppError('VALIDATION_ERROR', 'no tool matches the input; name one in "tool"', {
-        details: [{ field: 'body.tool', message: `required here; one of: ${names.join(', ')}` }],
+        details: [{ field: 'body.tool', message: `required here; one of: ${allowedNames(allowed).join(', ')}` }],
       });
     }
     const { tool } = selection;
@@ -99,8 +102,7 @@ export function createPlanner(opts: PlannerOptions): Planner {
       .filter((d) => d.available && (!allowed || allowed.has(d.name)))
       .map((d) => ({ tool: opts.tools.get(d.name)!, paramsSchema: d.params_schema }));
     if (offered.length === 0) {
-      const names = allowed ? [...allowed].sort() : opts.tools.names();
-      throw new ToolError('UNAVAILABLE', `none of the allowed tools can run here (${names.join(', ')}); GET /tools says why`, { retryable: false });
+      throw new ToolError('UNAVAILABLE', `none of the allowed tools can run here (${allowedNames(allowed).join(', ')}); GET /tools says why`, { retryable: false });
     }
     const fallback = offered.some((o) => o.tool.name === FALLBACK_TOOL) ? FALLBACK_TOOL : undefined;
     const answer = await client.complete(

@@ -6,7 +6,7 @@ import type { InFlightTools } from '../in-flight';
 import { UNKNOWN_TOOL, recordExecution } from '../metrics';
 import type { ErrorType, PipelineMetrics } from '../metrics';
 import { canonicalToolName } from '../planner/aliases';
-import type { Planner } from '../planner/planner';
+import type { PlannedBy, Planner } from '../planner/planner';
 import type { JsonValue, Tool, ToolRegistry } from '../tools/registry';
 import { abortable, toolDeadline } from '../tools/cancellation';
 import { ClientClosedError, isRetryable } from '../tools/tool-error';
@@ -42,13 +42,13 @@ export interface ExecuteRouteOptions {
 export const INJECTED_FAULT_MESSAGE = 'injected fault (FAULT_INJECTION_ERROR_RATIO)';
 
 /** How the tool of a request was chosen; logged and a span attribute, never a label. */
-type SelectedBy = 'bypass' | 'explicit' | 'selector' | 'llm';
+type SelectedBy = PlannedBy | 'explicit';
 
 /** The plan an answer shows: what ran, as a caller could send it again with `tool` and `params`. */
 export interface PlanView {
   tool: string;
   params: Record<string, JsonValue>;
-  planned_by: 'llm' | 'selector' | 'bypass';
+  planned_by: PlannedBy;
 }
 
 interface Resolved {
@@ -114,7 +114,7 @@ export function registerExecuteRoute(app: FastifyInstance, opts: ExecuteRouteOpt
   });
 }
 
-export function planView(plan: { tool: Tool; params: Record<string, JsonValue>; plannedBy: PlanView['planned_by'] }): PlanView {
+export function planView(plan: { tool: Tool; params: Record<string, JsonValue>; plannedBy: PlannedBy }): PlanView {
   return { tool: plan.tool.name, params: plan.params, planned_by: plan.plannedBy };
 }
 
