@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import type { z } from 'zod';
 import { outgoingTraceHeaders } from '@opsconductor/kit';
 import type { ReadinessCheck } from '@opsconductor/kit';
 import { pipelinePlanSchema, pipelineSuccessSchema, toolsAnswerSchema } from './answers';
@@ -186,32 +187,23 @@ function transportError(err: unknown, how: { cancelled: boolean; timedOut: boole
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function parseSuccess(body: string): PipelineSuccess | undefined {
-  try {
-    const parsed = pipelineSuccessSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+/** A parser of one kind of 2xx answer: what `pick` takes from it when it is JSON that `schema` accepts, else undefined. */
+function jsonAnswer<S extends z.ZodType, T>(schema: S, pick: (answer: z.infer<S>) => T): (body: string) => T | undefined {
+  return (body) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    const parsed = schema.safeParse(json);
+    return parsed.success ? pick(parsed.data) : undefined;
+  };
 }
 
-function parsePlan(body: string): ActionPlan | undefined {
-  try {
-    const parsed = pipelinePlanSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.plan : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseTools(body: string): ToolDescription[] | undefined {
-  try {
-    const parsed = toolsAnswerSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.tools : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const parseSuccess: (body: string) => PipelineSuccess | undefined = jsonAnswer(pipelineSuccessSchema, (answer) => answer);
+const parsePlan: (body: string) => ActionPlan | undefined = jsonAnswer(pipelinePlanSchema, (answer) => answer.plan);
+const parseTools: (body: string) => ToolDescription[] | undefined = jsonAnswer(toolsAnswerSchema, (answer) => answer.tools);
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
