@@ -19,7 +19,6 @@ export interface ExecuteRouteDeps {
   audit: AuditSink;
 }
 
-
 /**
  * POST /ai/execute: validates the body, forwards it to ai-pipeline under the request's trace
  * id and answers the seed's shape, or the envelope. Without `tool`, ai-pipeline's planner

@@ -19,7 +19,6 @@ const planBodySchema = z.strictObject({
   trace_id: z.string().refine(isValidTraceId, 'must be 1–128 characters of A-Z a-z 0-9 . _ : -').optional(),
 });
 
-
 /**
  * POST /ai/plan: the action `POST /ai/execute {input}` would run, chosen by ai-pipeline's
  * planner among the workspace's allowlist, without running it. A preview: it needs only
