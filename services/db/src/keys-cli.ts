@@ -11,9 +11,14 @@ import { runKeysCommand } from './keys-command';
 
 const DEFAULT_PGLITE_DIR = '.data/pglite';
 
+/** The local mesh's data directory (scripts/start's): the one that holds PGlite's. */
+function meshDataDir(env: NodeJS.ProcessEnv): string {
+  return path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR);
+}
+
 /** Where a running mesh keeps its database URL: `database-url` beside the PGlite directory. */
 export function meshDatabaseUrlFile(env: NodeJS.ProcessEnv): string {
-  return path.join(path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR), 'database-url');
+  return path.join(meshDataDir(env), 'database-url');
 }
 
 /**
@@ -21,8 +26,7 @@ export function meshDatabaseUrlFile(env: NodeJS.ProcessEnv): string {
  * CREDENTIALS_ENCRYPTION_KEY from the key the local mesh keeps (`.data/credentials-key`) when unset.
  */
 export function keysCommandEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; meshFile?: string } {
-  const dataDir = path.dirname(env.PGLITE_DIR || DEFAULT_PGLITE_DIR);
-  const key = env.CREDENTIALS_ENCRYPTION_KEY || readKept(path.join(dataDir, 'credentials-key'));
+  const key = env.CREDENTIALS_ENCRYPTION_KEY || readKept(path.join(meshDataDir(env), 'credentials-key'));
   const withKey = key ? { ...env, CREDENTIALS_ENCRYPTION_KEY: key } : env;
   if (env.DATABASE_URL) return { env: withKey };
   const file = meshDatabaseUrlFile(env);
