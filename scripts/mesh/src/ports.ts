@@ -20,7 +20,7 @@ const BLOCKS = WORKER_BLOCKS + OTHER_BLOCKS;
 /** Linux's default ip_local_port_range starts here. */
 const DEFAULT_EPHEMERAL_LOW = 32768;
 
-function ephemeralLow(): number {
+function readEphemeralLow(): number {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     return Number.isInteger(low) && low > 0 ? low : DEFAULT_EPHEMERAL_LOW;
@@ -29,9 +29,12 @@ function ephemeralLow(): number {
   }
 }
 
+/** Read once: the kernel's setting does not move under a run. */
+const EPHEMERAL_LOW = readEphemeralLow();
+
 /** The first port of this process' block, or undefined when the ephemeral range leaves no room below it (then: port 0). */
 function blockStart(): number | undefined {
-  const first = ephemeralLow() - BLOCKS * BLOCK_SIZE;
+  const first = EPHEMERAL_LOW - BLOCKS * BLOCK_SIZE;
   if (first < 1024) return undefined;
   const worker = Number(process.env.JEST_WORKER_ID);
   const block = Number.isInteger(worker) && worker > 0 ? (worker - 1) % WORKER_BLOCKS : WORKER_BLOCKS + (process.pid % OTHER_BLOCKS);
